@@ -23,6 +23,7 @@ import flax.linen as nn
 import optax
 from tqdm.auto import tqdm
 
+from .layer import dense_layer
 from .model import BiGSConfig, BiGSForMaskedLM, BiGSModule
 from .train import mlm_loss
 
@@ -100,8 +101,7 @@ class AttentionBlock(nn.Module):
         c = self.config
         B, L, H = h.shape
         n = num_attention_heads(H)
-        dense = lambda f, name: nn.Dense(f, dtype=self.dtype, name=name,
-                                         kernel_init=nn.initializers.normal(c.initializer_range))
+        dense = lambda f, name: dense_layer(f, name, self.dtype, nn.initializers.normal(c.initializer_range))
         norm = lambda name: nn.LayerNorm(epsilon=c.layer_norm_eps, dtype=self.dtype, name=name)
         x = norm("attention_norm")(h) if c.pre_norm else h
         qkv = dense(3 * H, "qkv")(x).reshape(B, L, 3, n, H // n)
@@ -144,8 +144,8 @@ class AttentionEncoder(nn.Module):
         return h
 
     def attend(self, x):
-        "Tied output projection: x @ word_embeddings.T."
-        return self.word_embeddings.attend(x)
+        "Tied output projection: x @ word_embeddings.T, over one flattened token axis."
+        return self.word_embeddings.attend(x.reshape(-1, x.shape[-1])).reshape(x.shape[:-1] + (-1,))
 
 # %% ../nbs/09_bench.ipynb #39fdcdef
 class AttentionForMaskedLM(nn.Module):
@@ -156,7 +156,7 @@ class AttentionForMaskedLM(nn.Module):
     def setup(self):
         c = self.config
         self.encoder = AttentionEncoder(c, self.dtype)
-        self.transform = nn.Dense(c.hidden_size, dtype=self.dtype)
+        self.transform = dense_layer(c.hidden_size, dtype=self.dtype)
         self.transform_norm = nn.LayerNorm(epsilon=c.layer_norm_eps, dtype=self.dtype)
         self.bias = self.param("bias", nn.initializers.zeros, (c.vocab_size,))
 
@@ -276,7 +276,7 @@ def attention_candidate(config, dtype=jnp.float32, seed: int = 0) -> Candidate:
 # %% ../nbs/09_bench.ipynb #35861cf9
 def bigs_candidate(config, dtype=jnp.float32, reference: bool = False, seed: int = 0, **opts) -> Candidate:
     "bigs_nb BiGS: fast paths (opts passed to the model), or reference=True for the reference's code paths."
-    kw = dict(conv_impl="fft", per_channel=True) if reference else dict(opts)
+    kw = dict(conv_impl="fft", per_channel=True, flat_dense=False) if reference else dict(opts)
     def build(L):
         c = with_length(config, L)
         m = BiGSForMaskedLM(c, seed=seed, dtype=dtype, **kw)

@@ -6,7 +6,7 @@ Docs: https://bigs-nb.github.io/bigs_nb/layer.html.md"""
 
 # %% ../nbs/03_layer.ipynb #4a33092f
 from __future__ import annotations
-from typing import Any
+from typing import Any, Callable
 import jax
 import jax.numpy as jnp
 import flax.linen as nn
@@ -14,7 +14,31 @@ from .s4d import S4D
 from .conv import reverse_valid
 
 # %% auto #0
-__all__ = ['BiGSLayer']
+__all__ = ['TokenDense', 'dense_layer', 'BiGSLayer']
+
+# %% ../nbs/03_layer.ipynb #78256776
+class TokenDense(nn.Module):
+    "nn.Dense's parameters and arithmetic, applied to the input flattened to one token axis (..., K) -> (M, K)."
+    features: int
+    dtype: Any = jnp.float32
+    use_bias: bool = True
+    kernel_init: Callable = nn.initializers.lecun_normal()
+
+    @nn.compact
+    def __call__(self, x: jax.Array) -> jax.Array:
+        kernel = self.param("kernel", self.kernel_init, (x.shape[-1], self.features), jnp.float32)
+        y = jnp.dot(x.reshape(-1, x.shape[-1]).astype(self.dtype), kernel.astype(self.dtype))
+        if self.use_bias:
+            y = y + self.param("bias", nn.initializers.zeros, (self.features,), jnp.float32).astype(self.dtype)
+        return y.reshape(x.shape[:-1] + (self.features,))
+
+def dense_layer(features: int, name: str | None = None, dtype=jnp.float32, kernel_init=None, use_bias: bool = True,
+                flat: bool = True) -> nn.Module:
+    "A Dense layer with float32 params: TokenDense (flat=True) or flax's nn.Dense (flat=False, the reference's path)."
+    init = kernel_init or nn.initializers.lecun_normal()
+    if flat:
+        return TokenDense(features, dtype, use_bias, init, name=name)
+    return nn.Dense(features, use_bias=use_bias, dtype=dtype, param_dtype=jnp.float32, kernel_init=init, name=name)
 
 # %% ../nbs/03_layer.ipynb #25f665fc
 class BiGSLayer(nn.Module):
@@ -23,11 +47,12 @@ class BiGSLayer(nn.Module):
     dtype: Any = jnp.float32
     conv_impl: str = "auto"
     per_channel: bool = False
+    flat_dense: bool = True
 
-    def _dense(self, features: int, name: str) -> nn.Dense:
+    def _dense(self, features: int, name: str) -> nn.Module:
         "A Dense layer with the reference's N(0, initializer_range) kernel init and zero bias."
-        return nn.Dense(features, dtype=self.dtype, param_dtype=jnp.float32, name=name,
-                        kernel_init=nn.initializers.normal(self.config.initializer_range))
+        return dense_layer(features, name, self.dtype, nn.initializers.normal(self.config.initializer_range),
+                           flat=self.flat_dense)
 
     def _ssm(self, name: str) -> S4D:
         "One S4D module; it computes in float32 whatever the layer's dtype."

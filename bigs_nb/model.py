@@ -19,7 +19,7 @@ import jax
 import jax.numpy as jnp
 import flax.linen as nn
 from flax import struct
-from .layer import BiGSLayer
+from .layer import BiGSLayer, dense_layer
 
 # %% auto #0
 __all__ = ['ACTIVATIONS', 'activation', 'BiGSConfig', 'check_inputs', 'BiGSModelOutput', 'BiGSMaskedLMOutput',
@@ -233,13 +233,15 @@ class BiGSLayerCollection(nn.Module):
     conv_impl: str = "auto"
     per_channel: bool = False
     remat: bool = False
+    flat_dense: bool = True
 
     @nn.compact
     def __call__(self, hidden, mask=None, output_hidden_states: bool = False):
         layer_cls = nn.remat(BiGSLayer) if self.remat else BiGSLayer
         states = (hidden,)
         for i in range(self.config.num_hidden_layers):
-            hidden = layer_cls(self.config, self.dtype, self.conv_impl, self.per_channel, name=str(i))(hidden, mask)
+            hidden = layer_cls(self.config, self.dtype, self.conv_impl, self.per_channel, self.flat_dense,
+                               name=str(i))(hidden, mask)
             states += (hidden,)
         return hidden, (states if output_hidden_states else None)
 
@@ -259,17 +261,18 @@ class BiGSEncoder(nn.Module):
     per_channel: bool = False
     scan_layers: bool = False
     remat: bool = False
+    flat_dense: bool = True
 
     @nn.compact
     def __call__(self, hidden, mask=None, output_hidden_states: bool = False):
         c = self.config
         if not self.scan_layers:
-            return BiGSLayerCollection(c, self.dtype, self.conv_impl, self.per_channel, self.remat,
+            return BiGSLayerCollection(c, self.dtype, self.conv_impl, self.per_channel, self.remat, self.flat_dense,
                                        name="layer")(hidden, mask, output_hidden_states)
         body = nn.remat(_ScanBiGSLayer, prevent_cse=False) if self.remat else _ScanBiGSLayer
         scan = nn.scan(body, variable_axes={"params": 0}, split_rngs={"params": True},
                        in_axes=nn.broadcast, length=c.num_hidden_layers)
-        last, ys = scan(c, self.dtype, self.conv_impl, self.per_channel, collect=output_hidden_states,
+        last, ys = scan(c, self.dtype, self.conv_impl, self.per_channel, self.flat_dense, collect=output_hidden_states,
                         name="layers")(hidden, mask)
         states = (hidden,) + tuple(ys[i] for i in range(c.num_hidden_layers)) if output_hidden_states else None
         return last, states
@@ -339,6 +342,7 @@ class BiGSModule(nn.Module):
     scan_layers: bool = False
     remat: bool = False
     add_pooling_layer: bool = True
+    flat_dense: bool = True
 
     @nn.compact
     def __call__(self, input_ids, attention_mask=None, token_type_ids=None, position_ids=None,
@@ -346,7 +350,7 @@ class BiGSModule(nn.Module):
         attention_mask, token_type_ids, position_ids = _defaults(input_ids, attention_mask, token_type_ids, position_ids)
         h = BiGSEmbeddings(self.config, self.dtype, name="embeddings")(input_ids, token_type_ids, position_ids, deterministic)
         h, states = BiGSEncoder(self.config, self.dtype, self.conv_impl, self.per_channel, self.scan_layers,
-                                self.remat, name="encoder")(h, attention_mask, output_hidden_states)
+                                self.remat, self.flat_dense, name="encoder")(h, attention_mask, output_hidden_states)
         pooled = BiGSPooler(self.config, self.dtype, name="pooler")(h, attention_mask) if self.add_pooling_layer else None
         return BiGSModelOutput(last_hidden_state=h, pooler_output=pooled, hidden_states=states)
 
@@ -359,10 +363,11 @@ class BiGSPredictionHeadTransform(nn.Module):
     "MLM transform: Dense (lecun-normal init), activation (exact GELU), LayerNorm."
     config: BiGSConfig
     dtype: Any = jnp.float32
+    flat_dense: bool = True
 
     @nn.compact
     def __call__(self, x):
-        x = nn.Dense(self.config.hidden_size, dtype=self.dtype, param_dtype=jnp.float32, name="dense")(x)
+        x = dense_layer(self.config.hidden_size, "dense", self.dtype, flat=self.flat_dense)(x)
         x = activation(self.config.hidden_act)(x)
         return nn.LayerNorm(epsilon=self.config.layer_norm_eps, dtype=self.dtype, param_dtype=jnp.float32, name="LayerNorm")(x)
 
@@ -370,15 +375,17 @@ class BiGSLMPredictionHead(nn.Module):
     "MLM prediction head: transform, then logits against the (tied) word embeddings plus a bias."
     config: BiGSConfig
     dtype: Any = jnp.float32
+    flat_dense: bool = True
 
     @nn.compact
     def __call__(self, x, word_embeddings=None):
         c = self.config
-        x = BiGSPredictionHeadTransform(c, self.dtype, name="transform")(x)
+        x = BiGSPredictionHeadTransform(c, self.dtype, self.flat_dense, name="transform")(x)
         if c.tie_word_embeddings:
-            logits = jnp.dot(x, word_embeddings.astype(self.dtype).T)
+            flat = x.reshape(-1, x.shape[-1]) if self.flat_dense else x     # one token axis: see chapter 03
+            logits = jnp.dot(flat, word_embeddings.astype(self.dtype).T).reshape(x.shape[:-1] + (c.vocab_size,))
         else:
-            logits = nn.Dense(c.vocab_size, use_bias=False, dtype=self.dtype, param_dtype=jnp.float32, name="decoder")(x)
+            logits = dense_layer(c.vocab_size, "decoder", self.dtype, use_bias=False, flat=self.flat_dense)(x)
         bias = self.param("bias", nn.initializers.zeros, (c.vocab_size,), jnp.float32)
         return logits.astype(jnp.float32) + bias
 
@@ -386,10 +393,11 @@ class BiGSOnlyMLMHead(nn.Module):
     "The `cls` module of an MLM checkpoint: holds `predictions`."
     config: BiGSConfig
     dtype: Any = jnp.float32
+    flat_dense: bool = True
 
     @nn.compact
     def __call__(self, x, word_embeddings=None):
-        return BiGSLMPredictionHead(self.config, self.dtype, name="predictions")(x, word_embeddings)
+        return BiGSLMPredictionHead(self.config, self.dtype, self.flat_dense, name="predictions")(x, word_embeddings)
 
 # %% ../nbs/04_model.ipynb #7d9a0aff
 class _HeadModule(nn.Module):
@@ -400,11 +408,12 @@ class _HeadModule(nn.Module):
     per_channel: bool = False
     scan_layers: bool = False
     remat: bool = False
+    flat_dense: bool = True
 
     def body(self, add_pooling_layer: bool) -> BiGSModule:
         "The shared `s4_bert` submodule."
         return BiGSModule(self.config, self.dtype, self.conv_impl, self.per_channel, self.scan_layers,
-                          self.remat, add_pooling_layer, name="s4_bert")
+                          self.remat, add_pooling_layer, self.flat_dense, name="s4_bert")
 
     def head_dropout(self, x, deterministic: bool):
         "Dropout before a classifier (classifier_dropout, or hidden_dropout_prob when that is None)."
@@ -421,7 +430,7 @@ class BiGSForMaskedLMModule(_HeadModule):
         out = body(input_ids, attention_mask, token_type_ids, position_ids, deterministic, output_hidden_states)
         h = out.last_hidden_state if masked_positions is None else gather_positions(out.last_hidden_state, masked_positions)
         E = body.variables["params"]["embeddings"]["word_embeddings"]["embedding"] if self.config.tie_word_embeddings else None
-        logits = BiGSOnlyMLMHead(self.config, self.dtype, name="cls")(h, E)
+        logits = BiGSOnlyMLMHead(self.config, self.dtype, self.flat_dense, name="cls")(h, E)
         return BiGSMaskedLMOutput(logits=logits, last_hidden_state=out.last_hidden_state, hidden_states=out.hidden_states)
 
 class BiGSForSequenceClassificationModule(_HeadModule):
@@ -478,13 +487,14 @@ class BiGSPreTrainedModel:
     base_model_prefix: str | None = "s4_bert"
 
     def __init__(self, config: BiGSConfig, seed: int = 0, dtype=jnp.float32, conv_impl: str = "auto",
-                 scan_layers: bool = False, remat: bool = False, per_channel: bool = False, params=None):
+                 scan_layers: bool = False, remat: bool = False, per_channel: bool = False, flat_dense: bool = True,
+                 params=None):
         if not isinstance(config, BiGSConfig):
             raise TypeError(f"config must be a BiGSConfig, got {type(config).__name__}")
         self.config, self.dtype, self.conv_impl = config, dtype, conv_impl
-        self.scan_layers, self.remat, self.per_channel = scan_layers, remat, per_channel
+        self.scan_layers, self.remat, self.per_channel, self.flat_dense = scan_layers, remat, per_channel, flat_dense
         self.module = self._make_module(config, dtype=dtype, conv_impl=conv_impl, scan_layers=scan_layers,
-                                        remat=remat, per_channel=per_channel)
+                                        remat=remat, per_channel=per_channel, flat_dense=flat_dense)
         self._compiled = {}
         self.params = self.init_params(config, seed) if params is None else params
 
@@ -576,6 +586,7 @@ class BiGSPreTrainedModel:
     def __repr__(self):
         c = self.config
         opts = "".join(f", {k}=True" for k in ("scan_layers", "remat", "per_channel") if getattr(self, k))
+        opts += "" if self.flat_dense else ", flat_dense=False"
         return (f"{type(self).__name__}(hidden={c.hidden_size}, layers={c.num_hidden_layers}, "
                 f"intermediate={c.intermediate_size}, N={c.num_ssm}, max_len={c.max_position_embeddings}, "
                 f"vocab={c.vocab_size}, params={self.num_params:,}, dtype={jnp.dtype(self.dtype).name}{opts})")
