@@ -23,7 +23,7 @@ import flax.linen as nn
 import optax
 from tqdm.auto import tqdm
 
-from .layer import dense_layer
+from .layer import dense_layer, token_dot
 from .model import BiGSConfig, BiGSForMaskedLM, BiGSModule
 from .train import mlm_loss
 
@@ -32,8 +32,8 @@ __all__ = ['BENCH_MODES', 'TABLE_HEADER', 'fft_flops', 'conv_flops_per_token', '
            'time_call', 'matmul_flops_per_s', 'num_attention_heads', 'AttentionBlock', 'AttentionEncoder',
            'AttentionForMaskedLM', 'make_mlm_batch', 'Candidate', 'make_train_step', 'bench_optimizer',
            'peak_memory_bytes', 'available_memory_bytes', 'measure', 'with_length', 'attention_candidate',
-           'bigs_candidate', 'run_bench', 'format_row', 'format_table', 'find_record', 'bench_targets',
-           'format_targets', 'plot_bench', 'bench_parser', 'bench_main']
+           'bigs_candidate', 'set_matmul_frac', 'run_bench', 'format_row', 'format_table', 'find_record',
+           'bench_targets', 'format_targets', 'plot_bench', 'bench_parser', 'bench_main']
 
 # %% ../nbs/09_bench.ipynb #2566f1f8
 def fft_flops(n: int) -> float:
@@ -150,7 +150,7 @@ class AttentionEncoder(nn.Module):
 
     def attend(self, x):
         "Tied output projection: x @ word_embeddings.T, over one flattened token axis."
-        return self.word_embeddings.attend(x.reshape(-1, x.shape[-1])).reshape(x.shape[:-1] + (-1,))
+        return token_dot(x, self.word_embeddings.embedding.T)
 
 # %% ../nbs/09_bench.ipynb #39fdcdef
 class AttentionForMaskedLM(nn.Module):
@@ -325,6 +325,14 @@ def _measure_mode(built: dict, mode: str, batch: dict, tokens: int, steps: int, 
                        donate=(0, 1), threaded=True)
     raise ValueError(f"unknown mode {mode!r}; choose from {BENCH_MODES}")
 
+# %% ../nbs/09_bench.ipynb #3b0fbc13
+def set_matmul_frac(records: list[dict], peak_flops: float | None) -> list[dict]:
+    "Set each timed record's matmul_frac: its analytic FLOP/s (flops_per_token x tok_s) over peak_flops; returns records."
+    for r in records:
+        if peak_flops and "tok_s" in r:
+            r["matmul_frac"] = r["flops_per_token"] * r["tok_s"] / peak_flops
+    return records
+
 # %% ../nbs/09_bench.ipynb #3ea86f8e
 def run_bench(candidates: list[Candidate], config, lengths=(128, 512, 1024, 2048, 4096, 8192), tokens: int = 8192,
               modes=BENCH_MODES, steps: int = 3, warmup: int = 1, masked_frac: float = 0.15,
@@ -348,9 +356,7 @@ def run_bench(candidates: list[Candidate], config, lengths=(128, 512, 1024, 2048
                 r = _measure_mode(built, mode, batch, tokens, steps, warmup)
                 flops = _flops(cand, mode, L, config, frac)
                 r.update(model=cand.name, mode=mode, L=L, batch=B, flops_per_token=flops)
-                if peak_flops and "tok_s" in r:
-                    r["matmul_frac"] = flops * r["tok_s"] / peak_flops
-                records.append(r)
+                records.append(set_matmul_frac([r], peak_flops)[0])
                 if progress:
                     tqdm.write(format_row(r))
                 bar.update()
@@ -509,9 +515,7 @@ def bench_main(argv=None) -> dict:
                         a.warmup, peak_flops=peak, progress=not a.no_progress)[0]
     probes = [peak, matmul_flops_per_s(a.matmul_n, dtype)]
     peak = max(probes)                          # a busy moment lowers a probe; never divide by the low one
-    for r in records + ([eff] if eff else []):
-        if "tok_s" in r:
-            r["matmul_frac"] = r["flops_per_token"] * r["tok_s"] / peak
+    set_matmul_frac(records + ([eff] if eff else []), peak)
     print(f"matmul probes: {', '.join(f'{p / 1e9:.1f}' for p in probes)} GFLOP/s; %matmul below uses the larger")
     print(format_table(records))
     if eff:

@@ -14,9 +14,13 @@ from .s4d import S4D
 from .conv import reverse_valid
 
 # %% auto #0
-__all__ = ['TokenDense', 'dense_layer', 'BiGSLayer']
+__all__ = ['token_dot', 'TokenDense', 'dense_layer', 'BiGSLayer']
 
 # %% ../nbs/03_layer.ipynb #78256776
+def token_dot(x: jax.Array, w: jax.Array) -> jax.Array:
+    "x (..., K) @ w (K, F) -> (..., F), computed with the leading axes of x flattened into one token axis."
+    return jnp.dot(x.reshape(-1, x.shape[-1]), w).reshape(x.shape[:-1] + (w.shape[-1],))
+
 class TokenDense(nn.Module):
     "nn.Dense's parameters and arithmetic, applied to the input flattened to one token axis (..., K) -> (M, K)."
     features: int
@@ -27,10 +31,10 @@ class TokenDense(nn.Module):
     @nn.compact
     def __call__(self, x: jax.Array) -> jax.Array:
         kernel = self.param("kernel", self.kernel_init, (x.shape[-1], self.features), jnp.float32)
-        y = jnp.dot(x.reshape(-1, x.shape[-1]).astype(self.dtype), kernel.astype(self.dtype))
+        y = token_dot(x.astype(self.dtype), kernel.astype(self.dtype))
         if self.use_bias:
             y = y + self.param("bias", nn.initializers.zeros, (self.features,), jnp.float32).astype(self.dtype)
-        return y.reshape(x.shape[:-1] + (self.features,))
+        return y
 
 def dense_layer(features: int, name: str | None = None, dtype=jnp.float32, kernel_init=None, use_bias: bool = True,
                 flat: bool = True) -> nn.Module:

@@ -19,7 +19,7 @@ import jax
 import jax.numpy as jnp
 import flax.linen as nn
 from flax import struct
-from .layer import BiGSLayer, dense_layer
+from .layer import BiGSLayer, dense_layer, token_dot
 
 # %% auto #0
 __all__ = ['ACTIVATIONS', 'activation', 'BiGSConfig', 'check_inputs', 'BiGSModelOutput', 'BiGSMaskedLMOutput',
@@ -382,8 +382,8 @@ class BiGSLMPredictionHead(nn.Module):
         c = self.config
         x = BiGSPredictionHeadTransform(c, self.dtype, self.flat_dense, name="transform")(x)
         if c.tie_word_embeddings:
-            flat = x.reshape(-1, x.shape[-1]) if self.flat_dense else x     # one token axis: see chapter 03
-            logits = jnp.dot(flat, word_embeddings.astype(self.dtype).T).reshape(x.shape[:-1] + (c.vocab_size,))
+            dot = token_dot if self.flat_dense else jnp.dot                  # one token axis: see chapter 03
+            logits = dot(x, word_embeddings.astype(self.dtype).T)
         else:
             logits = dense_layer(c.vocab_size, "decoder", self.dtype, use_bias=False, flat=self.flat_dense)(x)
         bias = self.param("bias", nn.initializers.zeros, (c.vocab_size,), jnp.float32)
