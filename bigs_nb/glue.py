@@ -1,4 +1,4 @@
-"""The nine GLUE tasks and an offline BBC News task: data, preprocessing, metrics, the finetuning loop, the freeze variant, submission files and the end-to-end demo.
+"""The nine GLUE tasks and an offline BBC News task: data, preprocessing, metrics, the finetuning loop, the freeze variant and submission files.
 
 Docs: https://bigs-nb.github.io/bigs_nb/glue.html.md"""
 
@@ -23,18 +23,17 @@ from tqdm.auto import tqdm
 from .model import BiGSConfig, BiGSForSequenceClassification, masked_mean
 from .hub import load_tokenizer, check_tokenizer, save_pretrained
 from .data import bbc_articles, BBC_TOPICS
-from .train import make_schedule, make_optimizer, make_mesh, shard_batch, init_state, PretrainConfig, pretrain
+from .train import make_schedule, make_optimizer, make_mesh, shard_batch, init_state
 
 # %% auto #0
-__all__ = ['TASKS', 'REFERENCE_SCORES', 'FROZEN_SSM_PARAMS', 'MODEL_INPUTS', 'FINETUNE_HELP', 'TASK_DEFAULTS', 'DEMO_FINETUNE',
-           'GlueTask', 'get_task', 'compute_metrics', 'task_score', 'read_table', 'task_columns', 'load_split_file',
+__all__ = ['TASKS', 'REFERENCE_SCORES', 'FROZEN_SSM_PARAMS', 'MODEL_INPUTS', 'FINETUNE_HELP', 'TASK_DEFAULTS', 'GlueTask',
+           'get_task', 'compute_metrics', 'task_score', 'read_table', 'task_columns', 'load_split_file',
            'load_hub_split', 'encode_texts', 'encode_split', 'format_prediction', 'write_submission', 'reference_line',
            'bbc_split', 'majority_baseline', 'latest_pretrain_model', 'resolve_model_path', 'with_task_labels',
            'load_start_model', 'ssm_param_mask', 'pooler_kernel_mask', 'finetune_optimizer', 'task_loss',
            'make_finetune_step', 'make_predict', 'local_rows', 'predict_logits', 'logits_to_preds', 'FinetuneConfig',
            'with_task_defaults', 'pooled_rms', 'rescale_pooler', 'finetune', 'plot_finetune', 'format_report',
-           'load_task_data', 'run_finetune', 'finetune_parser', 'finetune_main', 'demo', 'plot_demo', 'format_demo',
-           'demo_parser', 'demo_main']
+           'load_task_data', 'run_finetune', 'finetune_parser', 'finetune_main']
 
 # %% ../nbs/08_glue.ipynb #cccc6163
 @dataclass(frozen=True)
@@ -424,7 +423,7 @@ class FinetuneConfig:
     eval_batch_size: int = 32
     eval_steps: int = 500
     dropout: float | None = None
-    rescale_pooler: bool | None = None
+    rescale_pooler: bool = True
     freeze_ssm: bool = False
     single_segment: bool = False
     max_train_samples: int | None = None
@@ -451,7 +450,7 @@ FINETUNE_HELP = MappingProxyType(dict(
     eps="AdamW epsilon", epochs="passes over the training set, fractions allowed (default: 3 for GLUE; 6 for bbc)", batch_size="global batch size",
     eval_batch_size="batch size of evaluation and prediction", eval_steps="evaluate every N updates (and at each epoch end; 0: epoch ends only)",
     dropout="hidden_dropout_prob (default: the checkpoint's)",
-    rescale_pooler="a new pooler reads the pooled vector divided by its RMS when that is > 1 (default: on for bbc, off for GLUE)",
+    rescale_pooler="a new pooler reads the pooled vector divided by its RMS when that is > 1 (on for every task; see chapter 08)",
     freeze_ssm="the freeze variant: A_re, A_im, C, D, log_step of every SSM get no updates",
     single_segment="join a pair into one segment 's1 [CLS], s2' with token type 0 (the freeze variant's input)",
     max_train_samples="use this many training rows (drawn at random) for a quick run",
@@ -460,8 +459,7 @@ FINETUNE_HELP = MappingProxyType(dict(
     cache_dir="hub cache folder", revision="hub revision (branch, tag or commit) of the model"))
 
 # %% ../nbs/08_glue.ipynb #3df90bf1
-TASK_DEFAULTS = _frozen({"glue": dict(lr=2e-5, epochs=3.0, rescale_pooler=False),
-                         "bbc": dict(lr=2e-3, epochs=6.0, rescale_pooler=True)})
+TASK_DEFAULTS = _frozen({"glue": dict(lr=2e-5, epochs=3.0), "bbc": dict(lr=2e-3, epochs=6.0)})
 
 def with_task_defaults(cfg: FinetuneConfig, task: GlueTask | str | None = None) -> FinetuneConfig:
     "`cfg` with the unset (None) learning rate and epochs taken from the task's defaults."
@@ -498,10 +496,8 @@ def rescale_pooler(model, enc: Mapping, n: int = 64) -> tuple[dict, float]:
     "(params whose pooler kernel is divided by the pooled input's RMS `s` on `n` rows if `s` > 1, `s`)."
     s = pooled_rms(model, enc, n)
     if s <= 1.0: return model.params, s
-    params = jax.tree.map(lambda x: x, model.params)      # a new tree: the caller's model keeps its weights
-    dense = params["s4_bert"]["pooler"]["dense"]
-    params["s4_bert"]["pooler"]["dense"] = dict(dense, kernel=dense["kernel"] / s)
-    return params, s
+    mask = pooler_kernel_mask(model.params)                # a new tree: the caller's model keeps its weights
+    return jax.tree.map(lambda x, m: x / s if m else x, model.params, mask), s
 
 def _check_start(model, tokenizer, task: GlueTask, cfg: FinetuneConfig, n_dev: int) -> int:
     "Refuse a model/tokenizer/settings combination that cannot work; returns the sequence length."
@@ -525,7 +521,7 @@ def _write_predictions(task: GlueTask, split: str, idx, preds, out: Path) -> Pat
 def finetune(model, tokenizer, task: GlueTask | str, train: Mapping, evals: Mapping[str, Mapping],
              tests: Mapping[str, Mapping] | None = None, cfg: FinetuneConfig | None = None,
              output_dir=None, devices=None) -> dict:
-    "Finetune a `BiGSForSequenceClassification` on task columns; returns the report (best, last, history)."
+    "Finetune a sequence classifier (`BiGSForSequenceClassification` or alike) on task columns; returns the report."
     task = get_task(task) if isinstance(task, str) else task
     cfg = with_task_defaults(cfg or FinetuneConfig(task=task.name), task)
     mesh = make_mesh(devices)
@@ -560,8 +556,7 @@ def finetune(model, tokenizer, task: GlueTask | str, train: Mapping, evals: Mapp
         if report["best"] is None or rec[main_split]["score"] > report["best"][main_split]["score"]:
             report["best"], best["params"] = rec, jax.device_get(state["params"])
             if out is not None and cfg.save_best:
-                save_pretrained(BiGSForSequenceClassification(model.config, params=best["params"]), out / "best",
-                                tokenizer=tokenizer)
+                save_pretrained(type(model)(model.config, params=best["params"]), out / "best", tokenizer=tokenizer)
         return rec[main_split]["score"]
 
     rng = np.random.default_rng(cfg.seed)
@@ -708,86 +703,4 @@ def finetune_main(argv: Sequence[str] | None = None) -> int:
     args = finetune_parser().parse_args(argv)
     get_task(args.task)   # fail on an unknown task before loading anything
     run_finetune(FinetuneConfig(**vars(args)))
-    return 0
-
-# %% ../nbs/08_glue.ipynb #eb4ed984
-DEMO_FINETUNE = _frozen(dict(task="bbc", **TASK_DEFAULTS["bbc"], batch_size=16, eval_steps=0))
-
-def demo(output_dir: str | os.PathLike = "runs/demo", pretrain_cfg: PretrainConfig | None = None,
-         finetune_cfg: FinetuneConfig | None = None, devices=None, verbose: bool = True) -> dict:
-    "Pretrain, finetune on BBC, finetune the same architecture from scratch; returns the summary table as a dict."
-    out = Path(output_dir); out.mkdir(parents=True, exist_ok=True)
-    t0 = time.time()
-    pcfg = pretrain_cfg or PretrainConfig(output_dir=str(out / "pretrain"), resume=True)
-    pre = pretrain(pcfg, devices=devices)
-    fcfg = finetune_cfg or FinetuneConfig(**DEMO_FINETUNE)
-    runs = {}
-    for name, scratch in (("pretrained", False), ("scratch", True)):
-        c = dataclasses.replace(fcfg, model=pre["model_dir"], scratch=scratch, output_dir=str(out / f"bbc_{name}"))
-        runs[name] = run_finetune(c, devices=devices, verbose=verbose)
-    plot_demo(runs, out / "demo.png")
-    summary = dict(
-        mlm_accuracy=100 * pre.get("eval_acc", float("nan")), mlm_baseline=100 * pre["baseline_acc"],
-        pretrain_updates=pre["update"],
-        **{f"{k}_{w}": runs[k][w]["validation"]["accuracy"] for k in runs for w in ("best", "last")},
-        **{f"{k}_test": runs[k]["test"]["test"]["accuracy"] for k in runs},
-        majority_baseline=runs["pretrained"]["majority_baseline"], seconds=round(time.time() - t0, 1),
-        plots=[str(Path(pre["output_dir"]) / "pretrain.png"), str(out / "demo.png")])
-    (out / "demo.json").write_text(json.dumps(summary, indent=2))
-    if verbose: print(format_demo(summary))
-    return summary
-
-# %% ../nbs/08_glue.ipynb #244e815a
-def plot_demo(runs: Mapping, out=None):
-    "Validation accuracy during finetuning, pretrained vs from scratch, with the majority-class floor."
-    import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(5.5, 3.2))
-    for name, rep in runs.items():
-        h = rep["history"]
-        ax.plot([r["step"] for r in h], [r["validation"]["accuracy"] for r in h], "o-", label=f"BiGS {name}")
-    ax.axhline(next(iter(runs.values()))["majority_baseline"], color="gray", ls="--", label="majority class")
-    ax.set(xlabel="finetuning update", ylabel="BBC validation accuracy (%)", ylim=(0, 100)); ax.legend()
-    fig.tight_layout()
-    if out is not None: fig.savefig(out, dpi=100)
-    plt.close(fig)
-    return fig
-
-def format_demo(s: Mapping) -> str:
-    "The demo's one table."
-    rows = [("MLM accuracy, held-out pretraining blocks", f"{s['mlm_accuracy']:.1f}",
-             f"most frequent token {s['mlm_baseline']:.1f}"),
-            ("BBC validation accuracy, pretrained BiGS", f"{s['pretrained_best']:.1f}",
-             f"last {s['pretrained_last']:.1f}, test {s['pretrained_test']:.1f}"),
-            ("BBC validation accuracy, same model from scratch", f"{s['scratch_best']:.1f}",
-             f"last {s['scratch_last']:.1f}, test {s['scratch_test']:.1f}"),
-            ("BBC validation accuracy, majority class", f"{s['majority_baseline']:.1f}", "")]
-    w = max(len(r[0]) for r in rows)
-    lines = [f"{'':<{w}}  {'%':>5}", *(f"{a:<{w}}  {b:>5}  {c}" for a, b, c in rows),
-             f"({s['pretrain_updates']} pretraining updates; {s['seconds']:.0f} s in all; plots: {', '.join(s['plots'])})"]
-    return "\n".join(lines)
-
-# %% ../nbs/08_glue.ipynb #06a717c0
-def demo_parser() -> argparse.ArgumentParser:
-    "The argument parser of `bigs demo`."
-    p = argparse.ArgumentParser(prog="bigs demo", description=(
-        "Offline, about 10 minutes on 2 CPU cores: pretrain the default small BiGS on BBC News, finetune it on "
-        "the held-out articles' topics, and compare with the same model finetuned from random init."))
-    p.add_argument("--output-dir", default="runs/demo")
-    p.add_argument("--pretrain-steps", type=int, default=None, help="default: the training chapter's default")
-    p.add_argument("--pretrain-seconds", type=float, default=None, help="stop pretraining after this time")
-    for k in ("lr", "epochs", "batch_size", "seed"):
-        d = DEMO_FINETUNE.get(k, FinetuneConfig.seed if k == "seed" else None)
-        p.add_argument("--" + k.replace("_", "-"), type=type(d), default=d, help=f"finetuning {k} (default {d})")
-    p.add_argument("--no-progress", dest="progress", action="store_false")
-    return p
-
-def demo_main(argv: Sequence[str] | None = None) -> int:
-    "Entry point of `bigs demo`."
-    a = demo_parser().parse_args(argv)
-    pkw = dict(output_dir=str(Path(a.output_dir) / "pretrain"), resume=True, progress=a.progress)
-    if a.pretrain_steps: pkw["steps"] = a.pretrain_steps
-    if a.pretrain_seconds: pkw["max_seconds"] = a.pretrain_seconds
-    fcfg = FinetuneConfig(**dict(DEMO_FINETUNE, lr=a.lr, epochs=a.epochs, batch_size=a.batch_size, seed=a.seed,
-                                 progress=a.progress))
-    demo(a.output_dir, PretrainConfig(**pkw), fcfg)
     return 0

@@ -221,6 +221,8 @@ class PretrainConfig:
     intermediate_size: int = 256
     num_ssm: int = 64
     max_position_embeddings: int | None = None  # None: seq_len
+    pre_norm: bool = False              # 'small' only: False is post-norm, LN(h + f(h)) (see "Keeping the stream in scale")
+    initializer_range: float = 0.02     # 'small' only: std of the embedding and encoder Dense kernels at init
     dropout: float = 0.0                # the paper's 0.1 regularizes long runs; a five-minute run learns faster without
     bf16: bool = False
     # optimization
@@ -311,7 +313,8 @@ def _model_config(cfg: PretrainConfig, vocab_size: int) -> tuple[BiGSConfig, dic
     if cfg.model == "small":
         mc = BiGSConfig(vocab_size=vocab_size, hidden_size=cfg.hidden_size, num_hidden_layers=cfg.num_layers,
                         intermediate_size=cfg.intermediate_size, num_ssm=cfg.num_ssm, hidden_dropout_prob=cfg.dropout,
-                        max_position_embeddings=cfg.max_position_embeddings or cfg.seq_len)
+                        max_position_embeddings=cfg.max_position_embeddings or cfg.seq_len, pre_norm=cfg.pre_norm,
+                        initializer_range=cfg.initializer_range)
         return mc, None
     if cfg.model == "bigs_128":
         mc = BiGSConfig.bigs_128(); mc.vocab_size = vocab_size; mc.hidden_dropout_prob = cfg.dropout
@@ -351,8 +354,8 @@ def plot_metrics(metrics_path: str | Path, baseline_acc: float | None = None, ou
     return fig
 
 # %% ../nbs/07_train.ipynb #716c1400
-def pretrain(cfg: PretrainConfig, devices: Sequence | None = None) -> dict:
-    "Run (or resume) MLM pretraining; returns paths and final metrics."
+def pretrain(cfg: PretrainConfig, devices: Sequence | None = None, model_class=BiGSForMaskedLM) -> dict:
+    "Run (or resume) MLM pretraining of `model_class` (a BiGSForMaskedLM-like class); returns paths and final metrics."
     maybe_initialize_distributed(cfg.distributed)
     if cfg.schedule not in SCHEDULES: raise ValueError(f"unknown schedule {cfg.schedule!r}; choose one of {SCHEDULES}")
     out = Path(cfg.output_dir); out.mkdir(parents=True, exist_ok=True)
@@ -384,7 +387,7 @@ def pretrain(cfg: PretrainConfig, devices: Sequence | None = None) -> dict:
                        process_count=jax.process_count())
     if lead: run_file.write_text(json.dumps(asdict(cfg), indent=2))
     dtype = jnp.bfloat16 if cfg.bf16 else jnp.float32
-    model = BiGSForMaskedLM(mconf, seed=cfg.seed, dtype=dtype, params=init_params)
+    model = model_class(mconf, seed=cfg.seed, dtype=dtype, params=init_params)
     sched = make_schedule(cfg.schedule, cfg.lr, cfg.steps, cfg.warmup_steps, cfg.end_lr_ratio)
     tx = make_optimizer(1.0, cfg.weight_decay, cfg.b1, cfg.b2, cfg.eps, cfg.clip_norm, cfg.grad_accum, cfg.ssm_lr_mult)
     state = init_state(model.params, tx, cfg.seed, mesh)
@@ -418,6 +421,7 @@ def pretrain(cfg: PretrainConfig, devices: Sequence | None = None) -> dict:
     bar = tqdm(total=cfg.steps, initial=start, desc="pretraining", disable=not (cfg.progress and lead), unit="step")
     last = dict(loss=float("nan"), acc=float("nan")); ev = {}
     t_run, t_log, n_log, done = time.time(), time.time(), 0, start
+    timed = dict(tokens=0, seconds=0.0)      # training steps only: evaluation and checkpoints excluded
     try:
         for update in range(start, cfg.steps):
             for _ in range(k):
@@ -436,6 +440,8 @@ def pretrain(cfg: PretrainConfig, devices: Sequence | None = None) -> dict:
             if done % cfg.log_every == 0 or done == cfg.steps:
                 dt = time.time() - t_log
                 tps = n_log * tokens_per_step / max(dt, 1e-9)
+                timed["tokens"] += n_log * tokens_per_step
+                timed["seconds"] += dt
                 rec = dict(step=done, **last, lr=float(sched(done - 1)), grad_norm=float(m["grad_norm"]),
                            tokens_per_s=tps, elapsed_s=time.time() - t_run)
                 log(rec); bar.set_postfix(loss=f"{loss:.3f}", acc=f"{last['acc']:.3f}", tok_s=f"{tps:,.0f}")
@@ -456,13 +462,14 @@ def pretrain(cfg: PretrainConfig, devices: Sequence | None = None) -> dict:
         ckpts.close()
     result = dict(output_dir=str(out), checkpoint_dir=str(ckpt_dir), metrics_path=str(metrics_path), update=done,
                   stopped=stop["why"], train_loss=last["loss"], train_acc=last["acc"], baseline_acc=baseline,
+                  tokens_per_s=timed["tokens"] / max(timed["seconds"], 1e-9),
                   baseline_token=tok.convert_ids_to_tokens(data["baseline_token"]))
     if eval_batches: result.update(_evaluate(eval_step, state["params"], eval_batches, mesh))
     if lead:
         if eval_batches: log(dict(step=done, **{k_: result[k_] for k_ in ("eval_loss", "eval_acc", "eval_ppl")}))
         from bigs_nb.hub import save_pretrained
         params = jax.device_get(state["params"])
-        model_dir = save_pretrained(BiGSForMaskedLM(mconf, params=params), out / "model", tokenizer=tok)
+        model_dir = save_pretrained(model_class(mconf, params=params), out / "model", tokenizer=tok)
         result["model_dir"] = str(model_dir)
         result["plot_path"] = str(out / "pretrain.png")
         plot_metrics(metrics_path, baseline, out / "pretrain.png")
@@ -488,6 +495,8 @@ PRETRAIN_HELP = dict(
     model="'small' (sized by the flags below), 'bigs_128' (the released sizes), or a checkpoint folder/hub id to continue",
     hidden_size="hidden size H", num_layers="number of BiGS layers", intermediate_size="intermediate size I",
     num_ssm="SSM state size N", max_position_embeddings="model length (default: seq_len)",
+    pre_norm="pre-norm layers h + f(LN(h)) as in the released models (default for 'small': post-norm LN(h + f(h)))",
+    initializer_range="std of the normal init of embeddings and encoder kernels ('small' only)",
     dropout="dropout on the embeddings", bf16="compute in bfloat16 (parameters stay float32)",
     steps="optimizer updates", batch_size="global batch (blocks per update, split over devices and processes)",
     lr="peak learning rate", warmup_steps="linear warmup updates", schedule="after warmup: cosine, linear or constant",
