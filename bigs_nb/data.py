@@ -14,10 +14,10 @@ from tqdm.auto import tqdm
 from .hub import check_tokenizer
 
 # %% auto #0
-__all__ = ['BBC_TOPICS', 'BBC_SPLITS', 'TEXT_SUFFIXES', 'SPECIAL_TOKENS', 'H5_FIELDS', 'bbc_split_of', 'bbc_articles',
-           'local_texts', 'hf_texts', 'load_texts', 'canonical_vocab', 'save_tokenizer_files', 'check_mlm_tokenizer',
-           'tokenizer_from_dir', 'train_tokenizer', 'pack_blocks', 'mask_block', 'MLMDataset', 'H5Dataset',
-           'BatchIterator']
+__all__ = ['BBC_TOPICS', 'BBC_SPLITS', 'TEXT_SUFFIXES', 'SPECIAL_TOKENS', 'TOKENIZER_RECORD', 'H5_FIELDS', 'bbc_split_of',
+           'bbc_articles', 'local_texts', 'hf_texts', 'load_texts', 'canonical_vocab', 'save_tokenizer_files',
+           'check_mlm_tokenizer', 'tokenizer_from_dir', 'train_tokenizer', 'tokenizer_settings', 'reuse_tokenizer',
+           'pack_blocks', 'mask_block', 'MLMDataset', 'H5Dataset', 'BatchIterator']
 
 # %% ../nbs/06_data.ipynb #9a532ffb
 BBC_TOPICS = ("business", "entertainment", "politics", "sports", "tech")
@@ -170,7 +170,39 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int = 8192, out_dir: str |
     tok.train_from_iterator(texts, vocab_size=vocab_size, min_frequency=min_frequency,
                             special_tokens=list(SPECIAL_TOKENS), show_progress=False)
     out = save_tokenizer_files(tok, out_dir or tempfile.mkdtemp(prefix="bigs_tok_"), model_max_length)
+    settings = tokenizer_settings(texts, vocab_size, min_frequency, model_max_length)
+    (out / TOKENIZER_RECORD).write_text(json.dumps(settings, indent=2))   # last: a folder with it is complete
     return tokenizer_from_dir(out)
+
+# %% ../nbs/06_data.ipynb #5656aeb2
+TOKENIZER_RECORD = "bigs_tokenizer.json"
+
+def tokenizer_settings(texts: Iterable[str], vocab_size: int, min_frequency: int = 2, model_max_length: int = 512) -> dict:
+    "What `train_tokenizer` output depends on: the requested size, its options and a SHA-256 of the documents."
+    import hashlib
+    h, n = hashlib.sha256(), 0
+    for t in texts:
+        if t and t.strip():
+            h.update(t.encode("utf-8", "surrogatepass")); h.update(b"\0"); n += 1
+    return dict(vocab_size=int(vocab_size), min_frequency=int(min_frequency), lowercase=True,
+                model_max_length=int(model_max_length), documents=n, documents_sha256=h.hexdigest())
+
+def reuse_tokenizer(path: str | Path, settings: dict, allow_unrecorded: bool = False):
+    "The tokenizer in `path` if it was trained with `settings`; else ValueError naming each difference (folder, run)."
+    path = Path(path)
+    tok = tokenizer_from_dir(path)
+    what = f"the tokenizer in {path} ({len(tok)} tokens)"
+    if not (path / TOKENIZER_RECORD).is_file():
+        if allow_unrecorded: return tok
+        raise ValueError(f"{what} has no record of how it was trained ({TOKENIZER_RECORD}), so it cannot be checked "
+                         f"against this run (vocab_size {settings['vocab_size']}): delete the folder to train a new "
+                         "one, or pass it as the tokenizer explicitly")
+    rec = json.loads((path / TOKENIZER_RECORD).read_text())
+    diff = [f"{k}: folder {rec.get(k)!r}, run {v!r}" for k, v in settings.items() if rec.get(k) != v]
+    if diff:
+        raise ValueError(f"{what} was trained with other settings than this run's ({'; '.join(diff)}): delete the "
+                         "folder to train a new one, or use another output folder")
+    return tok
 
 # %% ../nbs/06_data.ipynb #08ed2877
 def pack_blocks(texts: Sequence[str], tokenizer, seq_len: int = 128, min_tokens: int = 8,

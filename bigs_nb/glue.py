@@ -32,8 +32,8 @@ __all__ = ['TASKS', 'REFERENCE_SCORES', 'FROZEN_SSM_PARAMS', 'MODEL_INPUTS', 'FI
            'bbc_split', 'majority_baseline', 'latest_pretrain_model', 'resolve_model_path', 'with_task_labels',
            'load_start_model', 'ssm_param_mask', 'pooler_kernel_mask', 'finetune_optimizer', 'task_loss',
            'make_finetune_step', 'make_predict', 'local_rows', 'predict_logits', 'logits_to_preds', 'FinetuneConfig',
-           'with_task_defaults', 'pooled_rms', 'rescale_pooler', 'finetune', 'plot_finetune', 'format_report',
-           'load_task_data', 'run_finetune', 'finetune_parser', 'finetune_main']
+           'with_task_defaults', 'check_finetune_config', 'pooled_rms', 'rescale_pooler', 'finetune', 'plot_finetune',
+           'format_report', 'load_task_data', 'run_finetune', 'finetune_parser', 'finetune_main']
 
 # %% ../nbs/08_glue.ipynb #cccc6163
 @dataclass(frozen=True)
@@ -116,37 +116,75 @@ def task_score(metrics: Mapping[str, float]) -> float:
     return float(np.mean(list(metrics.values())))
 
 # %% ../nbs/08_glue.ipynb #c59f6907
+def _check_fields(path: Path, rows: list, header: list, lines: list | None = None) -> list:
+    "Refuse the first row whose fields differ from the header's (too many, too few, or other keys), naming it."
+    for i, r in enumerate(rows):
+        at = f"row {i}" + (f" (line {lines[i]})" if lines else "")
+        if not isinstance(r, dict):
+            raise ValueError(f"{path}: {at} is not an object of named fields: {str(r)[:60]}")
+        if lines is None:
+            if list(r) != header and set(r) != set(header):
+                raise ValueError(f"{path}: {at} has fields {sorted(r)} but the first row has {sorted(header)}")
+        elif None in r or any(v is None for v in r.values()):
+            n = len(header) + len(r.get(None) or []) - sum(v is None for k, v in r.items() if k is not None)
+            raise ValueError(f"{path}: {at} has {n} fields but the header has {len(header)} ({', '.join(header)}); "
+                             "a stray tab or comma, or a missing one?")
+    return rows
+
 def read_table(path: str | os.PathLike) -> dict:
-    "Columns of a `.tsv`, `.csv` or `.jsonl`/`.json` file with a header row (or keys), as `{name: list}`."
+    "Columns of a `.tsv`, `.csv` or `.jsonl`/`.json` file with a header row (or keys), as `{name: list}`; strict about fields."
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"data file not found: {path}")
     suffix = path.suffix.lower()
     with open(path, newline="", encoding="utf-8") as f:
-        if suffix == ".tsv":  rows = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
-        elif suffix == ".csv": rows = list(csv.DictReader(f))
+        if suffix in (".tsv", ".csv"):
+            reader = csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE) if suffix == ".tsv" else csv.DictReader(f)
+            rows, lines = [], []
+            for r in reader: rows.append(r); lines.append(reader.line_num)
+            header = list(reader.fieldnames or [])
+            _check_fields(path, rows, header, lines)
         elif suffix in (".jsonl", ".json"):
             text = f.read().strip()
             rows = json.loads(text) if text.startswith("[") else [json.loads(l) for l in text.splitlines() if l.strip()]
+            header = list(rows[0]) if rows and isinstance(rows[0], dict) else []
+            _check_fields(path, rows, header)
         else: raise ValueError(f"{path}: unsupported file type {suffix!r}; use .tsv, .csv or .jsonl")
     if not rows: raise ValueError(f"{path}: no rows")
-    names = list(rows[0])
-    return {n: [r.get(n) for r in rows] for n in names}
+    return {n: [r.get(n) for r in rows] for n in header}
 
 # %% ../nbs/08_glue.ipynb #501d95b7
+def _class_id(v, names: dict):
+    "A class id from a label name or an integer (1, '1', 1.0); -1 for missing; None for anything else."
+    if v is None or v == "": return -1
+    if isinstance(v, str):
+        s = v.strip()
+        if s in names: return names[s]
+        try: v = float(s)
+        except ValueError: return None
+    if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)): return None
+    return int(v) if float(v).is_integer() else None
+
 def _label_values(task: GlueTask, values: Sequence, where: str, labeled: bool) -> np.ndarray:
     "Labels as float32 targets (regression) or int32 class ids, with -1 for missing (test rows)."
     if task.is_regression:
-        out = np.array([-1.0 if v in (None, "", "-1", -1) else float(v) for v in values], np.float32)
+        def score(i, v):
+            if v in (None, "", "-1", -1): return -1.0
+            try: return float(v)
+            except (TypeError, ValueError):
+                raise ValueError(f"{where}: label {v!r} at row {i} is not a number; task {task.name!r} takes scores "
+                                 f"in {list(task.label_range)}") from None
+        out = np.array([score(i, v) for i, v in enumerate(values)], np.float32)
         lo, hi = task.label_range
         bad = np.flatnonzero(((out < lo) | (out > hi)) & (out != -1))
     else:
         names = {n: i for i, n in enumerate(task.label_names)}
-        def conv(v):
-            if v in (None, ""): return -1
-            if isinstance(v, str) and v.strip() in names: return names[v.strip()]
-            try: return int(float(v))
-            except ValueError: return -(10**9)   # an unknown label name: reported below
-        out = np.array([conv(v) for v in values], np.int64)
+        ids = [_class_id(v, names) for v in values]
+        odd = [i for i, c in enumerate(ids) if c is None]
+        if odd:
+            raise ValueError(f"{where}: label {values[odd[0]]!r} at row {odd[0]} is not a class of task {task.name!r} "
+                             f"({len(odd)} such rows); labels must be integer ids 0..{task.num_labels-1} or "
+                             f"{list(task.label_names)}")
+        out = np.array(ids, np.int64)
         bad = np.flatnonzero((out < -1) | (out >= task.num_labels))
     if len(bad):
         allowed = f"in [{lo}, {hi}]" if task.is_regression else f"ids 0..{task.num_labels-1} or {list(task.label_names)}"
@@ -467,6 +505,23 @@ def with_task_defaults(cfg: FinetuneConfig, task: GlueTask | str | None = None) 
     d = TASK_DEFAULTS["bbc" if task.name == "bbc" else "glue"]
     return dataclasses.replace(cfg, **{k: v for k, v in d.items() if getattr(cfg, k) is None})
 
+# %% ../nbs/08_glue.ipynb #c682f36d
+def check_finetune_config(cfg: FinetuneConfig) -> FinetuneConfig:
+    "ValueError naming the first setting that cannot work (its name and value); returns `cfg`."
+    num = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    def need(ok, name, what):
+        if not ok: raise ValueError(f"{name} must be {what}, got {getattr(cfg, name)!r}")
+    for n in ("batch_size", "eval_batch_size"): need(isinstance(getattr(cfg, n), int) and getattr(cfg, n) >= 1, n, "a positive integer")
+    need(isinstance(cfg.eval_steps, int) and cfg.eval_steps >= 0, "eval_steps", "an integer >= 0")
+    for n in ("max_length", "max_train_samples", "max_eval_samples"):
+        need(getattr(cfg, n) is None or isinstance(getattr(cfg, n), int) and getattr(cfg, n) >= 1, n, "a positive integer (or unset)")
+    for n in ("lr", "epochs"): need(getattr(cfg, n) is None or num(getattr(cfg, n)) and getattr(cfg, n) > 0, n, "a positive number")
+    need(num(cfg.warmup) and 0 <= cfg.warmup <= 1, "warmup", "a share in [0, 1]")
+    need(cfg.dropout is None or num(cfg.dropout) and 0 <= cfg.dropout < 1, "dropout", "in [0, 1)")
+    for n in ("b1", "b2"): need(num(getattr(cfg, n)) and 0 <= getattr(cfg, n) < 1, n, "in [0, 1)")
+    for n in ("eps", "weight_decay"): need(num(getattr(cfg, n)) and getattr(cfg, n) >= 0, n, "a number >= 0")
+    return cfg
+
 # %% ../nbs/08_glue.ipynb #4f36091e
 def _take(cols: Mapping, n: int | None, seed: int = 0) -> dict:
     "`n` rows drawn at random (kept in order) from a dict of columns; all of them if n is None."
@@ -659,11 +714,13 @@ def load_task_data(cfg: FinetuneConfig) -> tuple[dict, dict, dict]:
 def run_finetune(cfg: FinetuneConfig, devices=None, verbose: bool = True) -> dict:
     "Load the starting model and the data named by `cfg`, finetune, save; returns the report."
     task = get_task(cfg.task)
-    cfg = with_task_defaults(cfg, task)
+    cfg = check_finetune_config(with_task_defaults(cfg, task))
     out = Path(cfg.output_dir or f"runs/finetune/{task.name}{'-freeze' if cfg.freeze_ssm else ''}"
                                  f"{'-scratch' if cfg.scratch else ''}")
-    train, evals, tests = load_task_data(cfg)
     load_kw = {k: v for k, v in (("cache_dir", cfg.cache_dir), ("revision", cfg.revision)) if v is not None}
+    if cfg.model is not None:   # a wrong --model fails before any data is read (or downloaded)
+        BiGSConfig.from_pretrained(resolve_model_path(cfg.model), **load_kw)
+    train, evals, tests = load_task_data(cfg)
     model, tok = load_start_model(task, cfg.model, cfg.tokenizer, cfg.scratch, cfg.seed, cfg.dropout, **load_kw)
     out.mkdir(parents=True, exist_ok=True)
     (out / "finetune_config.json").write_text(json.dumps(dict(asdict(cfg), model_path=resolve_model_path(cfg.model)), indent=2))

@@ -15,14 +15,15 @@ from flax.traverse_util import flatten_dict, unflatten_dict
 from .model import BiGSConfig, BiGSForMaskedLM
 
 # %% auto #0
-__all__ = ['CONFIG_NAME', 'WEIGHTS_NAME', 'TOKENIZER_FILES', 'BASE_PREFIX', 'HEAD_GROUPS', 'read_msgpack', 'flat_params',
-           'TreeDiff', 'diff_trees', 'head_group', 'align_prefix', 'LoadReport', 'match_params', 'resolve_file',
-           'load_pretrained', 'write_vocab_txt', 'save_pretrained', 'check_tokenizer', 'load_tokenizer', 'fill_mask',
-           'fill_mask_main']
+__all__ = ['CONFIG_NAME', 'WEIGHTS_NAME', 'CHECKSUM_NAME', 'TOKENIZER_FILES', 'BASE_PREFIX', 'HEAD_GROUPS', 'read_msgpack',
+           'flat_params', 'TreeDiff', 'diff_trees', 'head_group', 'align_prefix', 'LoadReport', 'match_params',
+           'resolve_file', 'file_sha256', 'verify_checksum', 'load_pretrained', 'write_vocab_txt', 'save_pretrained',
+           'check_tokenizer', 'load_tokenizer', 'fill_mask', 'fill_mask_main']
 
 # %% ../nbs/05_hub.ipynb #7305ea41
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "flax_model.msgpack"
+CHECKSUM_NAME = WEIGHTS_NAME + ".sha256"   # written by save_pretrained; the released repos have none
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json")
 
 # %% ../nbs/05_hub.ipynb #317e3ece
@@ -160,8 +161,11 @@ def resolve_file(path_or_id, filename: str, revision: str | None = None, cache_d
         if (p / filename).is_file(): return p / filename
         if not required: return None
         raise FileNotFoundError(f"{filename} not found in {p} (it holds: {', '.join(sorted(os.listdir(p))) or 'nothing'})")
-    if p.exists() or _looks_local(str(path_or_id)):
-        raise FileNotFoundError(f"{path_or_id} is not a checkpoint folder")
+    if p.exists():
+        raise FileNotFoundError(f"{path_or_id} is not a checkpoint folder: it is a file")
+    if _looks_local(str(path_or_id)):
+        raise FileNotFoundError(f"{path_or_id} is not a checkpoint folder: there is no such folder "
+                                "(and a hub repo id has the form owner/name)")
     from huggingface_hub import hf_hub_download
     from huggingface_hub.errors import (EntryNotFoundError, HFValidationError, LocalEntryNotFoundError,
                                         RepositoryNotFoundError, RevisionNotFoundError)
@@ -178,7 +182,7 @@ def resolve_file(path_or_id, filename: str, revision: str | None = None, cache_d
     except RevisionNotFoundError as e:
         raise OSError(f"{where}: the revision does not exist") from e
     except (RepositoryNotFoundError, HFValidationError) as e:
-        raise OSError(f"{where}: not a hub repository either") from e
+        raise FileNotFoundError(f"{where}: not a hub repository either") from e
 
 # %% ../nbs/05_hub.ipynb #a59f7cc3
 def _override_config(config, overrides: dict):
@@ -190,6 +194,27 @@ def _override_config(config, overrides: dict):
             config.extra = {k: v for k, v in config.extra.items() if k not in ("id2label", "label2id")}
     return config
 
+# %% ../nbs/05_hub.ipynb #6b3024b3
+def file_sha256(path) -> str:
+    "The SHA-256 of a file's bytes, as hex."
+    import hashlib
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 24), b""): h.update(block)
+    return h.hexdigest()
+
+def verify_checksum(weights) -> bool:
+    "Compare `weights` with the `.sha256` file next to it: ValueError on a difference, False if there is none."
+    weights = Path(weights)
+    sums = weights.with_name(weights.name + ".sha256")
+    if not sums.is_file(): return False
+    expected = sums.read_text().split()[0] if sums.read_text().split() else ""
+    found = file_sha256(weights)
+    if found != expected:
+        raise ValueError(f"{weights}: its SHA-256 is {found[:16]}... but {sums.name} says {expected[:16] or 'nothing'}...: "
+                         "the weights changed after they were saved (a damaged copy?); save or copy them again")
+    return True
+
 # %% ../nbs/05_hub.ipynb #7d733735
 def load_pretrained(cls, path_or_id, revision: str | None = None, cache_dir=None,
                     reinit_classifier: bool = False, dtype=jnp.float32, local_files_only: bool = False,
@@ -200,6 +225,7 @@ def load_pretrained(cls, path_or_id, revision: str | None = None, cache_dir=None
     fields = {f.name for f in dataclasses.fields(BiGSConfig)}
     config = _override_config(config, {k: model_kwargs.pop(k) for k in list(model_kwargs) if k in fields})
     weights = get(WEIGHTS_NAME)
+    if Path(path_or_id).expanduser().is_dir(): verify_checksum(weights)
     params, report = match_params(cls, config, read_msgpack(weights), reinit_classifier=reinit_classifier,
                                   seed=model_kwargs.get("seed", 0), source=str(weights))
     if report.initialized or report.ignored:
@@ -220,16 +246,25 @@ def write_vocab_txt(tokenizer, directory) -> Path | None:
     return path
 
 # %% ../nbs/05_hub.ipynb #0b90f1d6
+def _write_atomic(path: Path, write) -> Path:
+    "Call `write(tmp)` on `path.partial`, then rename it to `path`; no `.partial` is left if writing fails."
+    tmp = path.with_name(path.name + ".partial")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally: tmp.unlink(missing_ok=True)
+    return path
+
 def save_pretrained(model, directory, tokenizer=None) -> Path:
-    "Write `config.json` + `flax_model.msgpack` (+ tokenizer files) in the released layout; returns the folder."
+    "Write `config.json` + `flax_model.msgpack` and its `.sha256` (+ tokenizer files) in the released layout; returns the folder."
     d = Path(directory).expanduser()
     d.mkdir(parents=True, exist_ok=True)
-    model.config.to_json_file(d / CONFIG_NAME)
+    _write_atomic(d / CONFIG_NAME, model.config.to_json_file)
     tree = jax.tree_util.tree_map(np.asarray, jax.device_get(model.params))
     tree = unflatten_dict(flat_params(tree), sep="/")  # plain nested dicts, whatever container came in
-    tmp_path = d / (WEIGHTS_NAME + ".partial")
-    tmp_path.write_bytes(serialization.msgpack_serialize(tree))
-    os.replace(tmp_path, d / WEIGHTS_NAME)
+    (d / CHECKSUM_NAME).unlink(missing_ok=True)       # never a stale checksum next to new weights
+    _write_atomic(d / WEIGHTS_NAME, lambda p: p.write_bytes(serialization.msgpack_serialize(tree)))
+    _write_atomic(d / CHECKSUM_NAME, lambda p: p.write_text(f"{file_sha256(d / WEIGHTS_NAME)}  {WEIGHTS_NAME}\n"))
     tokenizer = tokenizer if tokenizer is not None else getattr(model, "tokenizer", None)
     if tokenizer is not None:  # tokenizer.json + tokenizer_config.json, and vocab.txt as in the released repos
         tokenizer.save_pretrained(str(d))
@@ -284,6 +319,8 @@ def load_tokenizer(path_or_name, vocab_size: int | None = None, cache_dir=None, 
 # %% ../nbs/05_hub.ipynb #e1849d7e
 def fill_mask(text: str, model, tokenizer, top_k: int = 5, pad_to_max: bool = True) -> list:
     "Top-`top_k` `(token, probability)` pairs for each `[MASK]` in `text`, in order of appearance."
+    if not isinstance(top_k, (int, np.integer)) or isinstance(top_k, bool) or top_k < 1:
+        raise ValueError(f"top_k must be a positive integer, got {top_k!r}")
     check_tokenizer(tokenizer, model.config.vocab_size)
     ids = np.asarray(tokenizer(text)["input_ids"], np.int32)
     where = np.flatnonzero(ids == tokenizer.mask_token_id)
@@ -315,6 +352,7 @@ def fill_mask_main(argv=None) -> int:
     args = ap.parse_args(argv)
     blank = [t for t in args.text if "[MASK]" not in t]
     if blank: ap.error(f"no [MASK] in {blank[0]!r}")  # before loading a large model
+    if args.top_k < 1: ap.error(f"--top-k must be at least 1, got {args.top_k}")
     model = BiGSForMaskedLM.from_pretrained(args.model, revision=args.revision, cache_dir=args.cache_dir)
     tok = load_tokenizer(args.tokenizer or args.model, vocab_size=model.config.vocab_size,
                          cache_dir=args.cache_dir, revision=None if args.tokenizer else args.revision)

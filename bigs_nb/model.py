@@ -22,7 +22,7 @@ from flax import struct
 from .layer import BiGSLayer, dense_layer, token_dot
 
 # %% auto #0
-__all__ = ['ACTIVATIONS', 'activation', 'BiGSConfig', 'check_inputs', 'BiGSModelOutput', 'BiGSMaskedLMOutput',
+__all__ = ['ACTIVATIONS', 'REQUIRED_FIELDS', 'activation', 'BiGSConfig', 'check_inputs', 'BiGSModelOutput', 'BiGSMaskedLMOutput',
            'BiGSClassifierOutput', 'BiGSTokenClassifierOutput', 'BiGSQuestionAnsweringOutput', 'BiGSEmbeddings',
            'BiGSLayerCollection', 'BiGSEncoder', 'stack_layer_params', 'unstack_layer_params', 'masked_mean',
            'BiGSPooler', 'BiGSModule', 'gather_positions', 'BiGSPredictionHeadTransform', 'BiGSLMPredictionHead',
@@ -42,6 +42,12 @@ def activation(name: str):
     if name in ("silu", "swish"): return nn.silu
     if name == "tanh": return jnp.tanh
     raise ValueError(f"hidden_act {name!r} is not one of {ACTIVATIONS}")
+
+# the fields that change a loaded model's outputs: a config.json without one of them is refused, not defaulted
+REQUIRED_FIELDS = ("vocab_size", "hidden_size", "num_hidden_layers", "intermediate_size", "hidden_act",
+                   "max_position_embeddings", "type_vocab_size", "layer_norm_eps", "num_ssm", "pre_norm", "pooler_type")
+
+def _is_number(v) -> bool: return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
 
 @dataclass
 class BiGSConfig:
@@ -77,12 +83,29 @@ class BiGSConfig:
                 raise ValueError(f"BiGSConfig.{name} must be a positive integer, got {v!r}")
         if self.scaling not in ("hippo", "lin", "inv"):
             raise ValueError(f"BiGSConfig.scaling must be 'hippo', 'lin' or 'inv', got {self.scaling!r}")
-        if self.hidden_act not in ACTIVATIONS:
+        if not isinstance(self.hidden_act, str) or self.hidden_act not in ACTIVATIONS:
             raise ValueError(f"BiGSConfig.hidden_act {self.hidden_act!r} is not one of {ACTIVATIONS}")
+        if not _is_number(self.layer_norm_eps) or not self.layer_norm_eps > 0:
+            raise ValueError(f"BiGSConfig.layer_norm_eps must be a positive number, got {self.layer_norm_eps!r}")
+        for name in ("hidden_dropout_prob", "classifier_dropout", "initializer_range"):
+            v = getattr(self, name)
+            if not (v is None and name == "classifier_dropout") and not (_is_number(v) and 0 <= v <= 1):
+                raise ValueError(f"BiGSConfig.{name} must be a number in [0, 1], got {v!r}")
+        for name in ("pre_norm", "tie_word_embeddings", "padding_invariant"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise ValueError(f"BiGSConfig.{name} must be true or false, got {getattr(self, name)!r}")
+        if not isinstance(self.pooler_type, str):
+            raise ValueError(f"BiGSConfig.pooler_type must be a string, got {self.pooler_type!r}")
 
     @classmethod
-    def from_dict(cls, d: Mapping) -> "BiGSConfig":
-        "Known keys become fields, all others go to `extra`."
+    def from_dict(cls, d: Mapping, source: str = "config") -> "BiGSConfig":
+        "Known keys become fields, all others go to `extra`; refuses a dict that lacks one of `REQUIRED_FIELDS`."
+        if not isinstance(d, Mapping):
+            raise ValueError(f"{source} must hold a JSON object of settings, found {type(d).__name__}: {str(d)[:60]}")
+        missing = [k for k in REQUIRED_FIELDS if k not in d]
+        if missing:
+            raise ValueError(f"{source} lacks {', '.join(missing)}: these change the model's outputs, so they are "
+                             "not filled in with defaults; add them as the checkpoint was trained")
         names = {f.name for f in dataclasses.fields(cls)} - {"extra"}
         known = {k: v for k, v in d.items() if k in names}
         extra = {k: v for k, v in d.items() if k not in names}
@@ -106,7 +129,7 @@ class BiGSConfig:
             d = json.loads(Path(path).read_text())
         except json.JSONDecodeError as e:
             raise ValueError(f"{path} is not valid JSON: {e}") from None
-        return cls.from_dict(d)
+        return cls.from_dict(d, source=str(path))
 
     def to_json_file(self, path) -> Path:
         "Write `config.json` (sorted keys, 2-space indent, like the released files)."
@@ -117,11 +140,9 @@ class BiGSConfig:
     @classmethod
     def from_pretrained(cls, path_or_id, revision: str | None = None, cache_dir=None) -> "BiGSConfig":
         "The config of a checkpoint: a folder, a `config.json`, or a hub repo id (downloads one file)."
-        p = Path(path_or_id)
-        if p.is_dir(): return cls.from_json_file(p / "config.json")
-        if p.is_file(): return cls.from_json_file(p)
-        from huggingface_hub import hf_hub_download
-        return cls.from_json_file(hf_hub_download(str(path_or_id), "config.json", revision=revision, cache_dir=cache_dir))
+        if Path(path_or_id).is_file(): return cls.from_json_file(path_or_id)
+        from bigs_nb.hub import resolve_file   # a missing folder or an unreachable hub gets the hub chapter's clear error
+        return cls.from_json_file(resolve_file(path_or_id, "config.json", revision=revision, cache_dir=cache_dir))
 
     @classmethod
     def bigs_128(cls, **kw) -> "BiGSConfig":

@@ -6,7 +6,7 @@ Docs: https://bigs-nb.github.io/bigs_nb/train.html.md"""
 
 # %% ../nbs/07_train.ipynb #e3c19955
 from __future__ import annotations
-import argparse, dataclasses, json, math, os, signal, sys, threading, time
+import argparse, contextlib, dataclasses, json, logging, math, os, shutil, signal, sys, threading, time
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 from typing import Sequence
@@ -16,15 +16,15 @@ import optax
 from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
 from tqdm.auto import tqdm
 from .data import (MLMDataset, H5Dataset, BatchIterator, load_texts, train_tokenizer, tokenizer_from_dir,
-                   check_mlm_tokenizer, pack_blocks)
+                   check_mlm_tokenizer, pack_blocks, reuse_tokenizer, tokenizer_settings, SPECIAL_TOKENS)
 from .model import BiGSConfig, BiGSForMaskedLM
 
 # %% auto #0
 __all__ = ['SSM_PARAM_NAMES', 'SCHEDULES', 'RESUME_FREE', 'PRETRAIN_HELP', 'decay_mask', 'ssm_labels', 'enable_compile_cache',
            'make_schedule', 'make_optimizer', 'mlm_loss', 'mlm_logits', 'make_mesh', 'shard_batch', 'init_state',
-           'maybe_initialize_distributed', 'make_train_step', 'make_eval_step', 'Checkpoints', 'PretrainConfig',
-           'Subset', 'prepare_data', 'plot_metrics', 'pretrain', 'pretrain_parser', 'pretrain_main',
-           'bench_pretrain_step']
+           'maybe_initialize_distributed', 'make_train_step', 'make_eval_step', 'CheckpointMismatch', 'Checkpoints',
+           'PretrainConfig', 'Subset', 'prepare_data', 'plot_metrics', 'check_pretrain_config', 'pretrain',
+           'pretrain_parser', 'pretrain_main', 'bench_pretrain_step']
 
 # %% ../nbs/07_train.ipynb #fa507e8d
 SSM_PARAM_NAMES = ("A_re", "A_im", "log_step")
@@ -161,6 +161,11 @@ def make_eval_step(module, mesh: Mesh):
     return jax.jit(ev, out_shardings=NamedSharding(mesh, P()))
 
 # %% ../nbs/07_train.ipynb #df5c0600
+_log = logging.getLogger("bigs_nb.train")
+
+class CheckpointMismatch(ValueError):
+    "A readable checkpoint whose parameter shapes differ from the model's: other settings, not damage."
+
 class Checkpoints:
     "Orbax checkpoints of the train state and a JSON record, keeping the last `keep`."
     def __init__(self, directory: str | Path, keep: int = 3):
@@ -176,14 +181,61 @@ class Checkpoints:
         a = self.ocp.args
         self.manager.save(step, args=a.Composite(state=a.StandardSave(state), record=a.JsonSave(record)), force=True)
 
+    def saved_param_shapes(self, step: int) -> dict:
+        "{path: shape} of the parameters saved at `step`, from the checkpoint's metadata (not its arrays)."
+        absl = logging.getLogger("absl"); level = absl.level
+        absl.setLevel(logging.ERROR)   # orbax notes at WARNING that the item folder has no step metadata: expected
+        try:
+            with self.ocp.StandardCheckpointer() as c: md = c.metadata(self.directory / str(step) / "state")
+        finally: absl.setLevel(level)
+        tree = getattr(md, "item_metadata", md)["params"]
+        return {jax.tree_util.keystr(p): tuple(x.shape) for p, x in jax.tree_util.tree_flatten_with_path(tree)[0]}
+
     def restore(self, state: dict, step: int | None = None) -> tuple[dict, dict]:
-        "Restore checkpoint `step` (default latest) into the structure and shardings of `state`."
-        step = self.latest_step() if step is None else step
-        if step is None: raise FileNotFoundError(f"no checkpoint in {self.directory}")
+        "Restore `step` into the structure and shardings of `state`; default: the newest readable checkpoint."
+        steps = sorted(self.all_steps(), reverse=True) if step is None else [step]
+        if not steps: raise FileNotFoundError(f"no checkpoint in {self.directory}")
         a = self.ocp.args
         abstract = jax.tree.map(self.ocp.utils.to_shape_dtype_struct, state)
-        r = self.manager.restore(step, args=a.Composite(state=a.StandardRestore(abstract), record=a.JsonRestore()))
-        return r.state, r.record
+        want = {jax.tree_util.keystr(p): tuple(x.shape) for p, x in jax.tree_util.tree_flatten_with_path(abstract["params"])[0]}
+        damaged = []
+        for s in steps:
+            try:
+                self._check_fits(s, self.saved_param_shapes(s), want)
+                r = self.manager.restore(s, args=a.Composite(state=a.StandardRestore(abstract), record=a.JsonRestore()))
+            except CheckpointMismatch: raise
+            except Exception as e:
+                if step is not None: raise
+                _log.warning("checkpoint %s cannot be read (%s: %s); trying the one before", self.directory / str(s),
+                             type(e).__name__, (str(e).strip().splitlines() or [""])[0][:160])
+                damaged.append(s); continue
+            if damaged: self._set_aside(damaged)
+            return r.state, r.record
+        raise ValueError(f"none of the checkpoints in {self.directory} can be read (updates {', '.join(map(str, steps))}); "
+                         "move the folder away to start again")
+
+    def _check_fits(self, step: int, saved: dict, want: dict):
+        "CheckpointMismatch listing the parameters whose saved shape differs from the model's (other settings)."
+        diff = [f"{k} saved {saved.get(k)}, model {v}" for k, v in want.items() if saved.get(k) != v]
+        diff += [f"{k} saved {v}, not in the model" for k, v in saved.items() if k not in want]
+        if diff:
+            raise CheckpointMismatch(f"checkpoint {step} in {self.directory} does not fit the model these settings "
+                                     f"make ({len(diff)} parameters differ: {'; '.join(diff[:3])}): resume with the "
+                                     "settings it was saved with")
+
+    def _set_aside(self, steps: list[int]):
+        "Rename unreadable step folders to `<step>.unreadable` (kept for a look; no longer a step), then reload."
+        if jax.process_index() == 0:
+            for s in steps:
+                dest = self.directory / f"{s}.unreadable"
+                n = 1
+                while dest.exists(): n += 1; dest = self.directory / f"{s}.unreadable.{n}"
+                os.replace(self.directory / str(s), dest)
+                _log.warning("moved the unreadable checkpoint to %s", dest)
+        if jax.process_count() > 1:
+            from jax.experimental import multihost_utils
+            multihost_utils.sync_global_devices("bigs_nb: unreadable checkpoints set aside")
+        self.manager.reload()
 
     def restore_raw(self, step: int | None = None) -> tuple[dict, dict]:
         "Restore checkpoint `step` (default latest) as saved, without a template (arrays on the default device)."
@@ -292,7 +344,9 @@ def prepare_data(cfg: PretrainConfig, out_dir: str | Path, vocab_size: int | Non
         if tok_source is not None:   # a given tokenizer, or the checkpoint's own when continuing from one
             from bigs_nb.hub import load_tokenizer
             tok = check_mlm_tokenizer(load_tokenizer(tok_source), vocab_size)
-        elif (tok_dir / "vocab.txt").exists(): tok = tokenizer_from_dir(tok_dir, vocab_size)
+        elif (tok_dir / "vocab.txt").exists():   # this run's own, when resumed; never another run's in silence
+            settings = tokenizer_settings(train_docs, cfg.vocab_size, model_max_length=cfg.seq_len)
+            tok = check_mlm_tokenizer(reuse_tokenizer(tok_dir, settings, allow_unrecorded=cfg.resume), vocab_size)
         else:
             tok = train_tokenizer(train_docs, cfg.vocab_size, tok_dir, model_max_length=cfg.seq_len)
             check_mlm_tokenizer(tok, vocab_size)
@@ -353,9 +407,38 @@ def plot_metrics(metrics_path: str | Path, baseline_acc: float | None = None, ou
     plt.close(fig)
     return fig
 
+# %% ../nbs/07_train.ipynb #43457adc
+def check_pretrain_config(cfg: PretrainConfig) -> PretrainConfig:
+    "ValueError naming the first setting that cannot work (its name and value); returns `cfg` when all can."
+    is_int = lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+    is_num = lambda v: isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and math.isfinite(v)
+    def need(ok, name, what):
+        if not ok: raise ValueError(f"{name} must be {what}, got {getattr(cfg, name)!r}")
+    for n in ("steps", "batch_size", "seq_len", "vocab_size", "max_predictions", "hidden_size", "num_layers",
+              "intermediate_size", "num_ssm", "grad_accum", "keep", "log_every"):
+        need(is_int(getattr(cfg, n)) and getattr(cfg, n) >= 1, n, "a positive integer")
+    for n in ("warmup_steps", "save_every", "eval_every", "eval_batches"):
+        need(is_int(getattr(cfg, n)) and getattr(cfg, n) >= 0, n, "an integer >= 0")
+    for n in ("max_docs", "max_position_embeddings", "stop_after"):
+        need(getattr(cfg, n) is None or is_int(getattr(cfg, n)) and getattr(cfg, n) >= 1, n, "a positive integer (or unset)")
+    for n in ("lr", "eps"): need(is_num(getattr(cfg, n)) and getattr(cfg, n) > 0, n, "a positive number")
+    need(is_num(cfg.mask_prob) and 0 < cfg.mask_prob <= 1, "mask_prob", "in (0, 1]")
+    for n in ("eval_fraction", "dropout", "b1", "b2"): need(is_num(getattr(cfg, n)) and 0 <= getattr(cfg, n) < 1, n, "in [0, 1)")
+    for n in ("end_lr_ratio", "weight_decay"): need(is_num(getattr(cfg, n)) and getattr(cfg, n) >= 0, n, "a number >= 0")
+    for n in ("clip_norm", "ssm_lr_mult"):
+        need(getattr(cfg, n) is None or is_num(getattr(cfg, n)) and getattr(cfg, n) >= 0, n, "a number >= 0 (or unset)")
+    need(cfg.max_seconds is None or is_num(cfg.max_seconds) and cfg.max_seconds > 0, "max_seconds", "a positive number (or unset)")
+    need(cfg.seq_len >= 4, "seq_len", "at least 4 ([CLS], two tokens, [SEP])")
+    need(cfg.max_predictions <= cfg.seq_len - 2, "max_predictions", f"at most seq_len - 2 = {cfg.seq_len - 2}")
+    need(cfg.vocab_size > len(SPECIAL_TOKENS), "vocab_size", f"above the {len(SPECIAL_TOKENS)} special tokens")
+    if cfg.schedule not in SCHEDULES: raise ValueError(f"unknown schedule {cfg.schedule!r}; choose one of {SCHEDULES}")
+    need(cfg.distributed in ("auto", "on", "off"), "distributed", "'auto', 'on' or 'off'")
+    need(isinstance(cfg.model, str) and cfg.model != "", "model", "'small', 'bigs_128' or a checkpoint folder/hub id")
+    return cfg
+
 # %% ../nbs/07_train.ipynb #716c1400
-def pretrain(cfg: PretrainConfig, devices: Sequence | None = None, model_class=BiGSForMaskedLM) -> dict:
-    "Run (or resume) MLM pretraining of `model_class` (a BiGSForMaskedLM-like class); returns paths and final metrics."
+def _pretrain(cfg: PretrainConfig, devices: Sequence | None, started, model_class=BiGSForMaskedLM) -> dict:
+    "The body of `pretrain` for `model_class` (a BiGSForMaskedLM-like class); calls `started()` once set up."
     maybe_initialize_distributed(cfg.distributed)
     if cfg.schedule not in SCHEDULES: raise ValueError(f"unknown schedule {cfg.schedule!r}; choose one of {SCHEDULES}")
     out = Path(cfg.output_dir); out.mkdir(parents=True, exist_ok=True)
@@ -385,7 +468,6 @@ def pretrain(cfg: PretrainConfig, devices: Sequence | None = None, model_class=B
     k = cfg.grad_accum
     it = BatchIterator(data["train"], cfg.batch_size, seed=cfg.seed, process_index=jax.process_index(),
                        process_count=jax.process_count())
-    if lead: run_file.write_text(json.dumps(asdict(cfg), indent=2))
     dtype = jnp.bfloat16 if cfg.bf16 else jnp.float32
     model = model_class(mconf, seed=cfg.seed, dtype=dtype, params=init_params)
     sched = make_schedule(cfg.schedule, cfg.lr, cfg.steps, cfg.warmup_steps, cfg.end_lr_ratio)
@@ -402,6 +484,8 @@ def pretrain(cfg: PretrainConfig, devices: Sequence | None = None, model_class=B
     if cfg.resume and ckpts.latest_step() is not None:
         state, record = ckpts.restore(state)
         start = int(record["update"]); it.load_state_dict(record["data"])
+    if lead: run_file.write_text(json.dumps(asdict(cfg), indent=2))   # only now: the settings fit the saved state
+    started()
     train_step, eval_step = make_train_step(model.module, tx, mesh), make_eval_step(model.module, mesh)
     metrics_path = out / "metrics.jsonl"
     if start == 0 and lead and metrics_path.exists(): metrics_path.unlink()
@@ -474,6 +558,27 @@ def pretrain(cfg: PretrainConfig, devices: Sequence | None = None, model_class=B
         result["plot_path"] = str(out / "pretrain.png")
         plot_metrics(metrics_path, baseline, out / "pretrain.png")
     return result
+
+# %% ../nbs/07_train.ipynb #3c6f829d
+@contextlib.contextmanager
+def _undo_failed_start(out: Path):
+    "Yield a `started()` callback; if the block raises before calling it, remove what it added to `out`."
+    existed = out.exists()
+    before = set(os.listdir(out)) if existed and out.is_dir() else set()
+    flag = {"started": False}
+    try: yield lambda: flag.update(started=True)
+    except BaseException:
+        if not flag["started"] and jax.process_index() == 0 and out.is_dir():
+            for p in ([out] if not existed else [out / n for n in set(os.listdir(out)) - before]):
+                if p.is_dir() and not p.is_symlink(): shutil.rmtree(p, ignore_errors=True)
+                else: p.unlink(missing_ok=True)
+        raise
+
+def pretrain(cfg: PretrainConfig, devices: Sequence | None = None, model_class=BiGSForMaskedLM) -> dict:
+    "Run (or resume) MLM pretraining of `model_class`; returns paths and final metrics. A failed start leaves `output_dir` as it was."
+    check_pretrain_config(cfg)
+    with _undo_failed_start(Path(cfg.output_dir)) as started:
+        return _pretrain(cfg, devices, started, model_class)
 
 # %% ../nbs/07_train.ipynb #948fdb36
 def _flag_type(f: dataclasses.Field):
