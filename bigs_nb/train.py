@@ -22,9 +22,9 @@ from .model import BiGSConfig, BiGSForMaskedLM
 # %% auto #0
 __all__ = ['SSM_PARAM_NAMES', 'SCHEDULES', 'RESUME_FREE', 'PRETRAIN_HELP', 'decay_mask', 'ssm_labels', 'enable_compile_cache',
            'make_schedule', 'make_optimizer', 'mlm_loss', 'mlm_logits', 'make_mesh', 'shard_batch', 'init_state',
-           'maybe_initialize_distributed', 'make_train_step', 'make_eval_step', 'CheckpointMismatch', 'Checkpoints',
-           'PretrainConfig', 'Subset', 'prepare_data', 'plot_metrics', 'check_pretrain_config', 'pretrain',
-           'pretrain_parser', 'pretrain_main', 'bench_pretrain_step']
+           'maybe_initialize_distributed', 'make_train_step', 'make_eval_step', 'make_stream_probe',
+           'CheckpointMismatch', 'Checkpoints', 'PretrainConfig', 'Subset', 'prepare_data', 'plot_metrics',
+           'check_pretrain_config', 'pretrain', 'pretrain_parser', 'pretrain_main', 'bench_pretrain_step']
 
 # %% ../nbs/07_train.ipynb #fa507e8d
 SSM_PARAM_NAMES = ("A_re", "A_im", "log_step")
@@ -159,6 +159,24 @@ def make_eval_step(module, mesh: Mesh):
         nll = optax.softmax_cross_entropy_with_integer_labels(logits, batch["masked_lm_ids"])
         return (nll * w).sum(), ((logits.argmax(-1) == batch["masked_lm_ids"]) * w).sum(), w.sum()
     return jax.jit(ev, out_shardings=NamedSharding(mesh, P()))
+
+# %% ../nbs/07_train.ipynb #641b32c2
+def _rms(x) -> jax.Array: return jnp.sqrt(jnp.mean(jnp.square(x.astype(jnp.float32))))
+
+def make_stream_probe(module):
+    "Jitted `probe(params, batch) -> {stream_rms, layer_grad_norm}` for a BiGS MLM module ({} for other models)."
+    def stats(params, batch):
+        def loss(p):
+            out = module.apply({"params": p}, batch["input_ids"], batch["attention_mask"], batch["token_type_ids"],
+                               masked_positions=batch["masked_lm_positions"], output_hidden_states=True)
+            return mlm_loss(out.logits, batch["masked_lm_ids"], batch["masked_lm_weights"])[0], out.hidden_states
+        grads, states = jax.grad(loss, has_aux=True)(params)
+        layers = grads.get("s4_bert", {}).get("encoder", {}).get("layer")
+        if states is None or layers is None: return {}
+        return dict(stream_rms=[_rms(h) for h in states],
+                    layer_grad_norm=[optax.global_norm(layers[k]) for k in sorted(layers, key=int)])
+    run = jax.jit(stats)
+    return lambda params, batch: jax.tree.map(float, run(params, batch))
 
 # %% ../nbs/07_train.ipynb #df5c0600
 _log = logging.getLogger("bigs_nb.train")
@@ -376,12 +394,13 @@ def _model_config(cfg: PretrainConfig, vocab_size: int) -> tuple[BiGSConfig, dic
     m = BiGSForMaskedLM.from_pretrained(cfg.model)
     return m.config, m.params
 
-def _evaluate(eval_step, params, batches, mesh) -> dict:
-    "Held-out loss, accuracy and perplexity over pre-built batches."
+def _evaluate(eval_step, params, batches, mesh, probe=None) -> dict:
+    "Held-out loss, accuracy and perplexity over pre-built batches (and `probe`'s stream statistics on the first)."
     tot = np.zeros(3)
     for b in batches: tot += np.array([float(x) for x in eval_step(params, shard_batch(b, mesh))])
     loss = tot[0] / max(tot[2], 1)
-    return dict(eval_loss=float(loss), eval_acc=float(tot[1] / max(tot[2], 1)), eval_ppl=math.exp(min(loss, 50)))
+    stats = probe(params, batches[0]) if probe is not None else {}
+    return dict(eval_loss=float(loss), eval_acc=float(tot[1] / max(tot[2], 1)), eval_ppl=math.exp(min(loss, 50)), **stats)
 
 def _baseline_acc(batches, token: int) -> float:
     "Accuracy of always predicting `token` on the real predictions of `batches`."
@@ -487,6 +506,7 @@ def _pretrain(cfg: PretrainConfig, devices: Sequence | None, started, model_clas
     if lead: run_file.write_text(json.dumps(asdict(cfg), indent=2))   # only now: the settings fit the saved state
     started()
     train_step, eval_step = make_train_step(model.module, tx, mesh), make_eval_step(model.module, mesh)
+    probe = make_stream_probe(model.module)
     metrics_path = out / "metrics.jsonl"
     if start == 0 and lead and metrics_path.exists(): metrics_path.unlink()
     stop = {"why": None}
@@ -531,7 +551,7 @@ def _pretrain(cfg: PretrainConfig, devices: Sequence | None, started, model_clas
                 log(rec); bar.set_postfix(loss=f"{loss:.3f}", acc=f"{last['acc']:.3f}", tok_s=f"{tps:,.0f}")
                 t_log, n_log = time.time(), 0
             if eval_batches and cfg.eval_every and done % cfg.eval_every == 0 and done != cfg.steps:
-                ev = _evaluate(eval_step, state["params"], eval_batches, mesh); log(dict(step=done, **ev)); t_log = time.time()
+                ev = _evaluate(eval_step, state["params"], eval_batches, mesh, probe); log(dict(step=done, **ev)); t_log = time.time()
             if cfg.save_every and done % cfg.save_every == 0: save(done); t_log = time.time()
             why = stop["why"] or ("time budget" if cfg.max_seconds and time.time() - t_run > cfg.max_seconds else None) \
                   or ("stop_after" if cfg.stop_after and done - start >= cfg.stop_after else None)
@@ -548,9 +568,9 @@ def _pretrain(cfg: PretrainConfig, devices: Sequence | None, started, model_clas
                   stopped=stop["why"], train_loss=last["loss"], train_acc=last["acc"], baseline_acc=baseline,
                   tokens_per_s=timed["tokens"] / max(timed["seconds"], 1e-9),
                   baseline_token=tok.convert_ids_to_tokens(data["baseline_token"]))
-    if eval_batches: result.update(_evaluate(eval_step, state["params"], eval_batches, mesh))
+    if eval_batches: result.update(_evaluate(eval_step, state["params"], eval_batches, mesh, probe))
     if lead:
-        if eval_batches: log(dict(step=done, **{k_: result[k_] for k_ in ("eval_loss", "eval_acc", "eval_ppl")}))
+        if eval_batches: log(dict(step=done, **{k_: result[k_] for k_ in ("eval_loss", "eval_acc", "eval_ppl", "stream_rms", "layer_grad_norm") if k_ in result}))
         from bigs_nb.hub import save_pretrained
         params = jax.device_get(state["params"])
         model_dir = save_pretrained(model_class(mconf, params=params), out / "model", tokenizer=tok)
