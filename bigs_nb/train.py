@@ -622,8 +622,11 @@ def launch_local(command: Sequence[str], num_processes: int = 2, log_dir: str | 
                  timeout: float | None = None, env: dict | None = None) -> list[dict]:
     "Run `bigs <command>` as one job of `num_processes` processes on this machine; each one's exit code, stdout, stderr."
     import socket, subprocess, tempfile
+    if not command or command[0] not in ("pretrain", "finetune"):
+        raise ValueError(f"launch_local runs `bigs pretrain` or `bigs finetune`, got {list(command)[:1]}")
     with socket.socket() as s:                      # a free loopback port for the coordinator
         s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]
+    env = {**(os.environ if env is None else env), "JAX_COORDINATOR_BIND_ADDRESS": f"127.0.0.1:{port}"}   # loopback only
     log_dir = Path(log_dir or tempfile.mkdtemp(prefix="bigs_launch_")); log_dir.mkdir(parents=True, exist_ok=True)
     code = "import sys; from bigs_nb.cli import main; sys.exit(main())"
     procs = []
