@@ -463,7 +463,6 @@ def set_mfu(records: list[dict], device_peak: float | None) -> list[dict]:
         if device_peak and "tok_s" in r: r["mfu"] = r["flops_per_token"] * r["tok_s"] / device_peak
     return records
 
-
 # %% ../nbs/09_bench.ipynb #c4a1885d
 def conv_rule_check(lengths, tokens: int, hidden: int, impls=("fft", "toeplitz", "dft"), reps: int = 3) -> list[dict]:
     "Time each convolution backend (forward + gradients, float32) at each L; is `auto_impl`'s choice the fastest?"
@@ -476,7 +475,6 @@ def conv_rule_check(lengths, tokens: int, hidden: int, impls=("fft", "toeplitz",
         rows.append(dict(L=L, ms=t, fastest=fastest, auto=auto,
                          auto_vs_fastest=t[auto] / t[fastest] if auto in t else None))
     return rows
-
 
 # %% ../nbs/09_bench.ipynb #6b0d7601
 def format_accelerator(records: list[dict], conv_rows: list[dict] | None = None) -> str:
@@ -494,7 +492,6 @@ def format_accelerator(records: list[dict], conv_rows: list[dict] | None = None)
         lines.append(f"conv L={c['L']}: {times} ms; auto picks {c['auto']}: {verdict}")
     return "\n".join(lines)
 
-
 # %% ../nbs/09_bench.ipynb #1cce942f
 def accelerator_flags() -> list[str]:
     "The flags `--accelerator` stands for: BiGS_128 sizes, bfloat16, bigs vs attention training at L=512 and 4096."
@@ -503,7 +500,6 @@ def accelerator_flags() -> list[str]:
             str(c.num_hidden_layers), "--vocab", str(c.vocab_size), "--num-ssm", str(c.num_ssm), "--dtype", "bfloat16",
             "--lengths", "512", "4096", "--tokens", "16384", "--models", "bigs", "attention", "--modes", "train",
             "--steps", "5", "--no-efficiency", "--conv-check", "--matmul-n", "8192"]
-
 
 # %% ../nbs/09_bench.ipynb #367ea8bc
 def bench_parser() -> argparse.ArgumentParser:

@@ -165,7 +165,6 @@ def maybe_initialize_distributed(mode: str = "auto", coordinator: str | None = N
     jax.distributed.initialize(**explicit)
     return True
 
-
 # %% ../nbs/07_train.ipynb #0fab6368
 def lead_first(fn, name: str = "lead_first"):
     "`fn()` on process 0, then on the others: work that writes files (a tokenizer) the other processes read."
@@ -212,7 +211,6 @@ def add_launch_flags(parser: argparse.ArgumentParser) -> argparse.ArgumentParser
 def pop_launch_flags(args: dict) -> dict:
     "Take the launch flags out of parsed `vars(args)`: the keyword arguments of `maybe_initialize_distributed`."
     return {k: args.pop(k) for k in ("coordinator", "num_processes", "process_id")}
-
 
 # %% ../nbs/07_train.ipynb #f9560ad1
 def make_train_step(module, tx, mesh: Mesh, projection: str = "masked"):
@@ -643,7 +641,6 @@ def launch_local(command: Sequence[str], num_processes: int = 2, log_dir: str | 
         if p.poll() is None: p.kill(); p.wait()
     return [dict(process=i, returncode=p.returncode, stdout=(log_dir / f"process{i}.out").read_text(),
                  stderr=(log_dir / f"process{i}.err").read_text()) for i, p in enumerate(procs)]
-
 
 # %% ../nbs/07_train.ipynb #ef369e94
 def bench_pretrain_step(models: dict | None = None, batch_size: int = 16, steps: int = 5, max_predictions: int = 20,
