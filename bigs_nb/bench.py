@@ -12,6 +12,7 @@ import json
 import math
 import os
 import statistics
+import sys
 import time
 from types import SimpleNamespace
 from typing import Callable
@@ -28,12 +29,13 @@ from .model import BiGSConfig, BiGSForMaskedLM, BiGSModule
 from .train import mlm_loss
 
 # %% auto #0
-__all__ = ['BENCH_MODES', 'TABLE_HEADER', 'fft_flops', 'conv_flops_per_token', 'layer_flops_per_token', 'model_flops_per_token',
-           'time_call', 'matmul_flops_per_s', 'num_attention_heads', 'AttentionBlock', 'AttentionEncoder',
-           'AttentionForMaskedLM', 'make_mlm_batch', 'Candidate', 'make_train_step', 'bench_optimizer',
-           'peak_memory_bytes', 'available_memory_bytes', 'measure', 'with_length', 'attention_candidate',
-           'bigs_candidate', 'set_matmul_frac', 'run_bench', 'format_row', 'format_table', 'find_record',
-           'bench_targets', 'format_targets', 'plot_bench', 'bench_parser', 'bench_main']
+__all__ = ['BENCH_MODES', 'TABLE_HEADER', 'DEVICE_PEAK_TFLOPS', 'fft_flops', 'conv_flops_per_token', 'layer_flops_per_token',
+           'model_flops_per_token', 'time_call', 'matmul_flops_per_s', 'num_attention_heads', 'AttentionBlock',
+           'AttentionEncoder', 'AttentionForMaskedLM', 'make_mlm_batch', 'Candidate', 'make_train_step',
+           'bench_optimizer', 'peak_memory_bytes', 'available_memory_bytes', 'measure', 'with_length',
+           'attention_candidate', 'bigs_candidate', 'set_matmul_frac', 'run_bench', 'format_row', 'format_table',
+           'find_record', 'bench_targets', 'format_targets', 'plot_bench', 'device_peak_flops', 'set_mfu',
+           'conv_rule_check', 'format_accelerator', 'accelerator_flags', 'bench_parser', 'bench_main']
 
 # %% ../nbs/09_bench.ipynb #2566f1f8
 def fft_flops(n: int) -> float:
@@ -444,6 +446,61 @@ def plot_bench(records: list[dict], hidden_size: int, mode: str = "train"):
     fig.tight_layout()
     return fig
 
+# %% ../nbs/09_bench.ipynb #a1eb3a52
+DEVICE_PEAK_TFLOPS = {           # dense bfloat16 TFLOP/s per chip from the vendors' datasheets (no sparsity)
+    "H200": 989.0, "H100 PCIe": 756.0, "H100": 989.0, "A100": 312.0,
+    "TPU v6 lite": 918.0, "TPU v5 lite": 197.0, "TPU v5p": 459.0, "TPU v5": 459.0, "TPU v4": 275.0, "TPU v3": 123.0}
+
+def device_peak_flops(device_kind: str) -> float | None:
+    "Datasheet bfloat16 FLOP/s of a device from its `device_kind` (first matching entry), None if unknown (CPUs)."
+    for name, tflops in DEVICE_PEAK_TFLOPS.items():
+        if name.lower() in device_kind.lower(): return tflops * 1e12
+    return None
+
+def set_mfu(records: list[dict], device_peak: float | None) -> list[dict]:
+    "Set each timed record's `mfu`: model FLOPs per second (flops_per_token x tok_s) over the device's peak."
+    for r in records:
+        if device_peak and "tok_s" in r: r["mfu"] = r["flops_per_token"] * r["tok_s"] / device_peak
+    return records
+
+# %% ../nbs/09_bench.ipynb #c4a1885d
+def conv_rule_check(lengths, tokens: int, hidden: int, impls=("fft", "toeplitz", "dft"), reps: int = 3) -> list[dict]:
+    "Time each convolution backend (forward + gradients, float32) at each L; is `auto_impl`'s choice the fastest?"
+    from bigs_nb.conv import auto_impl, time_convs
+    ms = time_convs(lengths, impls, tokens=tokens, H=hidden, reps=reps, mode="train")
+    rows = []
+    for i, L in enumerate(lengths):
+        t = {impl: ms[impl][i] for impl in impls if not math.isnan(ms[impl][i])}
+        fastest, auto = min(t, key=t.get), auto_impl(L)
+        rows.append(dict(L=L, ms=t, fastest=fastest, auto=auto,
+                         auto_vs_fastest=t[auto] / t[fastest] if auto in t else None))
+    return rows
+
+# %% ../nbs/09_bench.ipynb #6b0d7601
+def format_accelerator(records: list[dict], conv_rows: list[dict] | None = None) -> str:
+    "The accelerator check in a few lines: train tokens/s and MFU of bigs and attention per L, and the conv rule."
+    lines = [f"{'L':>6}  {'model':<10}{'tok/s':>10}{'MFU %':>8}{'%matmul':>9}  bigs / attention"]
+    for L in sorted({r["L"] for r in records if r["mode"] == "train"}):
+        b, a = find_record(records, "bigs", "train", L), find_record(records, "attention", "train", L)
+        for r, m in ((b, "bigs"), (a, "attention")):
+            ratio = f"{b['tok_s'] / a['tok_s']:.2f}x" if m == "bigs" and b and a else ""
+            lines.append(f"{L:>6}  {m:<10}" + (f"{r['tok_s']:>10.0f}{100 * r.get('mfu', math.nan):>8.1f}"
+                         f"{100 * r.get('matmul_frac', math.nan):>9.1f}  {ratio}" if r else f"{'(not measured)':>27}"))
+    for c in conv_rows or []:
+        times = ", ".join(f"{k} {v:.2f}" for k, v in c["ms"].items())
+        verdict = "confirmed" if c["auto"] == c["fastest"] else f"{c['fastest']} is faster ({c['auto_vs_fastest']:.2f}x)"
+        lines.append(f"conv L={c['L']}: {times} ms; auto picks {c['auto']}: {verdict}")
+    return "\n".join(lines)
+
+# %% ../nbs/09_bench.ipynb #1cce942f
+def accelerator_flags() -> list[str]:
+    "The flags `--accelerator` stands for: BiGS_128 sizes, bfloat16, bigs vs attention training at L=512 and 4096."
+    c = BiGSConfig.bigs_128()
+    return ["--hidden", str(c.hidden_size), "--intermediate", str(c.intermediate_size), "--layers",
+            str(c.num_hidden_layers), "--vocab", str(c.vocab_size), "--num-ssm", str(c.num_ssm), "--dtype", "bfloat16",
+            "--lengths", "512", "4096", "--tokens", "16384", "--models", "bigs", "attention", "--modes", "train",
+            "--steps", "5", "--no-efficiency", "--conv-check", "--matmul-n", "8192"]
+
 # %% ../nbs/09_bench.ipynb #367ea8bc
 def bench_parser() -> argparse.ArgumentParser:
     "Command-line flags of `bigs bench`."
@@ -452,6 +509,9 @@ def bench_parser() -> argparse.ArgumentParser:
                                 "reference implementation's code paths.")
     p.add_argument("--quick", action="store_true", help="L in (128, 1024), 2048 tokens/step, modes encoder and "
                    "train, 1 timed step, no efficiency probe (< 2 min on 2 CPU cores)")
+    p.add_argument("--accelerator", action="store_true", help="the accelerator check, under 5 min on one GPU or "
+                   "TPU: bfloat16 training tokens/s and MFU of BiGS_128-size bigs and attention at L=512 and 4096, and "
+                   "the conv backends; stands for " + " ".join(accelerator_flags()) + " (flags after it override)")
     p.add_argument("--lengths", type=int, nargs="+", help="sequence lengths (default 128 512 1024 2048 4096 8192)")
     p.add_argument("--tokens", type=int, help="tokens per step, a multiple of every length (default 8192)")
     p.add_argument("--hidden", type=int, default=256, help="hidden size H (default 256)")
@@ -473,6 +533,10 @@ def bench_parser() -> argparse.ArgumentParser:
     p.add_argument("--eff-tokens", type=int, default=4096, help="tokens per step of the efficiency probe")
     p.add_argument("--eff-layers", type=int, default=4, help="layers of the efficiency probe")
     p.add_argument("--matmul-n", type=int, default=2048, help="size n of the n x n matmul throughput probe")
+    p.add_argument("--peak-tflops", type=float, help="the device's peak TFLOP/s for MFU (default: the datasheet "
+                   "bfloat16 figure of a known GPU or TPU, DEVICE_PEAK_TFLOPS; none on CPU)")
+    p.add_argument("--conv-check", action=argparse.BooleanOptionalAction, default=False,
+                   help="also time the conv backends (forward + gradients) at each length against conv_impl='auto'")
     p.add_argument("--json", help="write records, targets and settings to this JSON file")
     p.add_argument("--plot", help="save the plots to this image file")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -489,6 +553,9 @@ def _candidates(names, config, dtype, fast_opts) -> list[Candidate]:
 # %% ../nbs/09_bench.ipynb #b875719f
 def bench_main(argv=None) -> dict:
     "`bigs bench`: measure, print the table and the target ratios; returns the records and targets."
+    t_start = time.perf_counter()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "--accelerator" in argv: argv = accelerator_flags() + argv   # the preset first: flags given after it win
     a = bench_parser().parse_args(argv)
     lengths = a.lengths or ([128, 1024] if a.quick else [128, 512, 1024, 2048, 4096, 8192])
     tokens = a.tokens or (2048 if a.quick else 8192)
@@ -516,6 +583,9 @@ def bench_main(argv=None) -> dict:
     probes = [peak, matmul_flops_per_s(a.matmul_n, dtype)]
     peak = max(probes)                          # a busy moment lowers a probe; never divide by the low one
     set_matmul_frac(records + ([eff] if eff else []), peak)
+    device_peak = a.peak_tflops * 1e12 if a.peak_tflops else device_peak_flops(dev.device_kind)
+    set_mfu(records + ([eff] if eff else []), device_peak)
+    conv_rows = conv_rule_check(lengths, tokens, a.hidden) if a.conv_check else None
     print(f"matmul probes: {', '.join(f'{p / 1e9:.1f}' for p in probes)} GFLOP/s; %matmul below uses the larger")
     print(format_table(records))
     if eff:
@@ -524,10 +594,16 @@ def bench_main(argv=None) -> dict:
     targets = bench_targets(records, eff)
     print("targets (measured, goal, verdict):")
     print(format_targets(targets))
+    seconds = time.perf_counter() - t_start
+    if a.accelerator or conv_rows or device_peak:
+        print(f"accelerator check ({a.dtype}, MFU against {device_peak / 1e12:.4g} TFLOP/s):" if device_peak
+              else f"accelerator check ({a.dtype}; MFU needs --peak-tflops on {dev.device_kind}):")
+        print(format_accelerator(records, conv_rows))
+    print(f"{seconds:.0f} s in all")
     result = dict(settings=dict(vars(a), lengths=lengths, tokens=tokens, modes=modes, steps=steps,
                                  efficiency=efficiency),
                   peak_flops=peak, matmul_probes=probes, device=f"{dev.platform} {dev.device_kind}", records=records, efficiency=eff,
-                  targets=targets)
+                  targets=targets, device_peak_flops=device_peak, conv_check=conv_rows, seconds=seconds)
     if a.json:
         with open(a.json, "w") as f:
             json.dump(result, f, indent=1, default=str)

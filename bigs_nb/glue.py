@@ -24,6 +24,7 @@ from .model import BiGSConfig, BiGSForSequenceClassification, masked_mean
 from .hub import load_tokenizer, check_tokenizer, save_pretrained
 from .data import bbc_articles, BBC_TOPICS
 from .train import make_schedule, make_optimizer, make_mesh, shard_batch, init_state
+from .train import maybe_initialize_distributed, add_launch_flags, pop_launch_flags
 
 # %% auto #0
 __all__ = ['TASKS', 'REFERENCE_SCORES', 'FROZEN_SSM_PARAMS', 'MODEL_INPUTS', 'FINETUNE_HELP', 'TASK_DEFAULTS', 'GlueTask',
@@ -615,7 +616,7 @@ def finetune(model, tokenizer, task: GlueTask | str, train: Mapping, evals: Mapp
         return rec[main_split]["score"]
 
     rng = np.random.default_rng(cfg.seed)
-    bar = tqdm(total=total, desc=f"finetune {task.name}", disable=not cfg.progress, unit="step")
+    bar = tqdm(total=total, desc=f"finetune {task.name}", disable=not cfg.progress or jax.process_index() > 0, unit="step")
     t0, losses, done = time.time(), [], 0
     while done < total:                             # one pass per epoch; the incomplete last batch is skipped
         perm = rng.permutation(n)
@@ -713,6 +714,7 @@ def load_task_data(cfg: FinetuneConfig) -> tuple[dict, dict, dict]:
 # %% ../nbs/08_glue.ipynb #2ef478dc
 def run_finetune(cfg: FinetuneConfig, devices=None, verbose: bool = True) -> dict:
     "Load the starting model and the data named by `cfg`, finetune, save; returns the report."
+    maybe_initialize_distributed("auto")           # a multi-process launch (BIGS_* variables, SLURM, a TPU pod)
     task = get_task(cfg.task)
     cfg = check_finetune_config(with_task_defaults(cfg, task))
     out = Path(cfg.output_dir or f"runs/finetune/{task.name}{'-freeze' if cfg.freeze_ssm else ''}"
@@ -723,7 +725,9 @@ def run_finetune(cfg: FinetuneConfig, devices=None, verbose: bool = True) -> dic
     train, evals, tests = load_task_data(cfg)
     model, tok = load_start_model(task, cfg.model, cfg.tokenizer, cfg.scratch, cfg.seed, cfg.dropout, **load_kw)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "finetune_config.json").write_text(json.dumps(dict(asdict(cfg), model_path=resolve_model_path(cfg.model)), indent=2))
+    lead = jax.process_index() == 0                 # one process writes and prints
+    if lead: (out / "finetune_config.json").write_text(json.dumps(dict(asdict(cfg), model_path=resolve_model_path(cfg.model)), indent=2))
+    verbose = verbose and lead
     if verbose: print(f"finetuning {model} on {task.name} -> {out}")
     report = finetune(model, tok, task, train, evals, tests, cfg, out, devices)
     report["output_dir"] = str(out)
@@ -753,11 +757,13 @@ def finetune_parser() -> argparse.ArgumentParser:
         "Finetune BiGS on a GLUE task (" + ", ".join(t for t in TASKS if t not in ("bbc", "ax")) + ") or the offline "
         "bbc task. Defaults are the paper's recipe. With no flags: the latest `bigs pretrain` output on bbc."))
     _add_dataclass_flags(p, FinetuneConfig, FINETUNE_HELP)
-    return p
+    return add_launch_flags(p)
 
 def finetune_main(argv: Sequence[str] | None = None) -> int:
     "Entry point of `bigs finetune`."
-    args = finetune_parser().parse_args(argv)
-    get_task(args.task)   # fail on an unknown task before loading anything
-    run_finetune(FinetuneConfig(**vars(args)))
+    args = vars(finetune_parser().parse_args(argv))
+    launch = pop_launch_flags(args)
+    get_task(args["task"])   # fail on an unknown task before loading anything
+    maybe_initialize_distributed("auto", **launch)
+    run_finetune(FinetuneConfig(**args))
     return 0

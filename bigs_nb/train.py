@@ -20,11 +20,13 @@ from .data import (MLMDataset, H5Dataset, BatchIterator, load_texts, train_token
 from .model import BiGSConfig, BiGSForMaskedLM
 
 # %% auto #0
-__all__ = ['SSM_PARAM_NAMES', 'SCHEDULES', 'RESUME_FREE', 'PRETRAIN_HELP', 'decay_mask', 'ssm_labels', 'enable_compile_cache',
-           'make_schedule', 'make_optimizer', 'mlm_loss', 'mlm_logits', 'make_mesh', 'shard_batch', 'init_state',
-           'maybe_initialize_distributed', 'make_train_step', 'make_eval_step', 'make_stream_probe',
-           'CheckpointMismatch', 'Checkpoints', 'PretrainConfig', 'Subset', 'prepare_data', 'plot_metrics',
-           'check_pretrain_config', 'pretrain', 'pretrain_parser', 'pretrain_main', 'bench_pretrain_step']
+__all__ = ['SSM_PARAM_NAMES', 'SCHEDULES', 'LAUNCH_ENV', 'STOP_REASONS', 'LAUNCH_HELP', 'RESUME_FREE', 'PRETRAIN_HELP',
+           'decay_mask', 'ssm_labels', 'enable_compile_cache', 'make_schedule', 'make_optimizer', 'mlm_loss',
+           'mlm_logits', 'make_mesh', 'shard_batch', 'init_state', 'launch_settings', 'maybe_initialize_distributed',
+           'lead_first', 'process_sum', 'agree_stop', 'add_launch_flags', 'pop_launch_flags', 'make_train_step',
+           'make_eval_step', 'make_stream_probe', 'CheckpointMismatch', 'Checkpoints', 'PretrainConfig', 'Subset',
+           'prepare_data', 'plot_metrics', 'check_pretrain_config', 'pretrain', 'pretrain_parser', 'pretrain_main',
+           'launch_local', 'bench_pretrain_step']
 
 # %% ../nbs/07_train.ipynb #fa507e8d
 SSM_PARAM_NAMES = ("A_re", "A_im", "log_step")
@@ -122,17 +124,94 @@ def init_state(params, tx, seed: int, mesh: Mesh) -> dict:
                  rng=jax.random.key_data(jax.random.key(seed)))
     return jax.device_put(state, NamedSharding(mesh, P()))
 
-def maybe_initialize_distributed(mode: str = "auto") -> bool:
-    "Call jax.distributed.initialize() when asked ('on') or when the environment names a multi-process job ('auto')."
-    if mode == "off" or jax.distributed.is_initialized(): return jax.distributed.is_initialized()
+# %% ../nbs/07_train.ipynb #e54e1e19
+LAUNCH_ENV = dict(coordinator="JAX_COORDINATOR_ADDRESS", num_processes="BIGS_NUM_PROCESSES", process_id="BIGS_PROCESS_ID")
+
+def launch_settings(coordinator: str | None = None, num_processes: int | None = None, process_id: int | None = None) -> dict:
+    "The explicit multi-process launch (arguments, else the LAUNCH_ENV variables), checked; {} when none is given."
     env = os.environ
-    multi = (any(k in env for k in ("JAX_COORDINATOR_ADDRESS", "COORDINATOR_ADDRESS"))
-             or int(env.get("SLURM_NTASKS", "1")) > 1 or int(env.get("OMPI_COMM_WORLD_SIZE", "1")) > 1
-             or "," in env.get("TPU_WORKER_HOSTNAMES", "") or "," in env.get("MEGASCALE_SLICE_ID", ""))
-    if mode == "on" or multi:
-        jax.distributed.initialize()
-        return True
-    return False
+    n = num_processes if num_processes is not None else env.get(LAUNCH_ENV["num_processes"])
+    i = process_id if process_id is not None else env.get(LAUNCH_ENV["process_id"])
+    if coordinator is None and n is None and i is None: return {}
+    c = coordinator or env.get(LAUNCH_ENV["coordinator"])
+    missing = [f"--{k.replace('_', '-')} ({LAUNCH_ENV[k]})" for k, v in (("coordinator", c), ("num_processes", n), ("process_id", i)) if v is None]
+    if missing: raise ValueError(f"a multi-process launch needs the coordinator, the number of processes and this "
+                                 f"process's id together; missing: {', '.join(missing)}")
+    try: n, i = int(n), int(i)
+    except ValueError: raise ValueError(f"num_processes and process_id must be integers, got {n!r} and {i!r}") from None
+    host, _, port = str(c).rpartition(":")
+    if not host or not port.isdigit(): raise ValueError(f"the coordinator must be HOST:PORT (e.g. 127.0.0.1:7654), got {c!r}")
+    if n < 1 or not 0 <= i < n: raise ValueError(f"process_id must be in 0..{n - 1} for {n} processes, got {i}")
+    return dict(coordinator_address=str(c), num_processes=n, process_id=i)
+
+def _cluster_job() -> bool:
+    "Does the environment describe a multi-process job that jax.distributed.initialize() configures by itself?"
+    env = os.environ
+    return (any(k in env for k in ("JAX_COORDINATOR_ADDRESS", "COORDINATOR_ADDRESS"))
+            or int(env.get("SLURM_NTASKS", "1")) > 1 or int(env.get("OMPI_COMM_WORLD_SIZE", "1")) > 1
+            or "," in env.get("TPU_WORKER_HOSTNAMES", "") or "," in env.get("MEGASCALE_SLICE_ID", ""))
+
+def maybe_initialize_distributed(mode: str = "auto", coordinator: str | None = None, num_processes: int | None = None,
+                                 process_id: int | None = None) -> bool:
+    "Join a multi-process job (before JAX's first computation): as launched explicitly, or as the cluster says ('auto', 'on')."
+    if mode not in ("auto", "on", "off"): raise ValueError(f"distributed must be 'auto', 'on' or 'off', got {mode!r}")
+    if jax.distributed.is_initialized(): return True
+    explicit = launch_settings(coordinator, num_processes, process_id)
+    if mode == "off":
+        if explicit: raise ValueError(f"distributed='off' but a multi-process launch is given: {explicit}")
+        return False
+    if not (explicit or mode == "on" or _cluster_job()): return False
+    if jax.config.jax_cpu_collectives_implementation is None:   # CPU processes all-reduce over TCP (gloo)
+        jax.config.update("jax_cpu_collectives_implementation", "gloo")
+    jax.distributed.initialize(**explicit)
+    return True
+
+# %% ../nbs/07_train.ipynb #0fab6368
+def lead_first(fn, name: str = "lead_first"):
+    "`fn()` on process 0, then on the others: work that writes files (a tokenizer) the other processes read."
+    if jax.process_count() == 1: return fn()
+    from jax.experimental import multihost_utils
+    out, err = None, None
+    if jax.process_index() == 0:
+        try: out = fn()
+        except Exception as e: err = e             # reach the barrier anyway, so the others do not hang
+    multihost_utils.sync_global_devices(name)
+    if err is not None: raise err
+    return fn() if jax.process_index() else out
+
+def process_sum(x) -> np.ndarray:
+    "The sum over the processes of a small host array (the array itself with one process)."
+    if jax.process_count() == 1: return np.asarray(x)
+    from jax.experimental import multihost_utils
+    return np.asarray(multihost_utils.process_allgather(np.asarray(x))).sum(0)
+
+STOP_REASONS = ("SIGINT", "SIGTERM", "time budget", "stop_after")
+
+def agree_stop(why: str | None) -> str | None:
+    "The stop reason every process uses: a signal or a time budget seen by one process stops them all at the same update."
+    if jax.process_count() == 1: return why
+    from jax.experimental import multihost_utils
+    codes = multihost_utils.process_allgather(np.int32(STOP_REASONS.index(why) + 1 if why else 0))
+    first = next((int(c) for c in np.ravel(codes) if c), 0)
+    return STOP_REASONS[first - 1] if first else None
+
+LAUNCH_HELP = dict(
+    coordinator=f"multi-process launch: HOST:PORT where process 0 serves the coordinator (env {LAUNCH_ENV['coordinator']})",
+    num_processes=f"multi-process launch: number of processes (env {LAUNCH_ENV['num_processes']})",
+    process_id=f"multi-process launch: this process, 0..N-1; process 0 writes metrics and the model (env {LAUNCH_ENV['process_id']})")
+
+def add_launch_flags(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    "Add --coordinator, --num-processes, --process-id (one command per process; SLURM, Open MPI and TPU pods need none)."
+    g = parser.add_argument_group("multi-process launch", "Start one command per process with the same flags and its own "
+                                  "--process-id. Under SLURM, Open MPI or on a TPU pod slice leave these out: JAX reads the job.")
+    g.add_argument("--coordinator", default=None, metavar="HOST:PORT", help=LAUNCH_HELP["coordinator"])
+    g.add_argument("--num-processes", type=int, default=None, metavar="N", help=LAUNCH_HELP["num_processes"])
+    g.add_argument("--process-id", type=int, default=None, metavar="I", help=LAUNCH_HELP["process_id"])
+    return parser
+
+def pop_launch_flags(args: dict) -> dict:
+    "Take the launch flags out of parsed `vars(args)`: the keyword arguments of `maybe_initialize_distributed`."
+    return {k: args.pop(k) for k in ("coordinator", "num_processes", "process_id")}
 
 # %% ../nbs/07_train.ipynb #f9560ad1
 def make_train_step(module, tx, mesh: Mesh, projection: str = "masked"):
@@ -260,7 +339,10 @@ class Checkpoints:
         step = self.latest_step() if step is None else step
         if step is None: raise FileNotFoundError(f"no checkpoint in {self.directory}")
         a = self.ocp.args
-        r = self.manager.restore(step, args=a.Composite(state=a.StandardRestore(), record=a.JsonRestore()))
+        meta = self.ocp.StandardCheckpointHandler().metadata(self.directory / str(step) / "state")   # shapes, any topology
+        here = jax.sharding.SingleDeviceSharding(jax.local_devices()[0])
+        abstract = jax.tree.map(lambda m: jax.ShapeDtypeStruct(m.shape, m.dtype, sharding=here), meta)
+        r = self.manager.restore(step, args=a.Composite(state=a.StandardRestore(abstract), record=a.JsonRestore()))
         return r.state, r.record
 
     def wait(self): self.manager.wait_until_finished()
@@ -405,7 +487,8 @@ def _evaluate(eval_step, params, batches, mesh, probe=None) -> dict:
 def _baseline_acc(batches, token: int) -> float:
     "Accuracy of always predicting `token` on the real predictions of `batches`."
     hits = sum(float(((b["masked_lm_ids"] == token) * b["masked_lm_weights"]).sum()) for b in batches)
-    return hits / max(sum(float(b["masked_lm_weights"].sum()) for b in batches), 1)
+    hits, n = process_sum([hits, sum(float(b["masked_lm_weights"].sum()) for b in batches)])   # each process has its part
+    return float(hits / max(n, 1))
 
 # %% ../nbs/07_train.ipynb #162c2fb2
 def plot_metrics(metrics_path: str | Path, baseline_acc: float | None = None, out: str | Path | None = None):
@@ -478,7 +561,7 @@ def _pretrain(cfg: PretrainConfig, devices: Sequence | None, started, model_clas
         raise ValueError(f"seq_len {cfg.seq_len} is above the model's maximum length "
                          f"(max_position_embeddings={cfg.max_position_embeddings})")
     want_vocab = None if cfg.model in ("small", "bigs_128") else BiGSConfig.from_pretrained(cfg.model).vocab_size
-    data = prepare_data(cfg, out, want_vocab)
+    data = lead_first(lambda: prepare_data(cfg, out, want_vocab), "prepare_data")   # process 0 writes the tokenizer
     tok = data["tokenizer"]
     mconf, init_params = _model_config(cfg, len(tok))
     if cfg.seq_len > mconf.max_position_embeddings:
@@ -553,8 +636,8 @@ def _pretrain(cfg: PretrainConfig, devices: Sequence | None, started, model_clas
             if eval_batches and cfg.eval_every and done % cfg.eval_every == 0 and done != cfg.steps:
                 ev = _evaluate(eval_step, state["params"], eval_batches, mesh, probe); log(dict(step=done, **ev)); t_log = time.time()
             if cfg.save_every and done % cfg.save_every == 0: save(done); t_log = time.time()
-            why = stop["why"] or ("time budget" if cfg.max_seconds and time.time() - t_run > cfg.max_seconds else None) \
-                  or ("stop_after" if cfg.stop_after and done - start >= cfg.stop_after else None)
+            why = agree_stop(stop["why"] or ("time budget" if cfg.max_seconds and time.time() - t_run > cfg.max_seconds else None)
+                             or ("stop_after" if cfg.stop_after and done - start >= cfg.stop_after else None))
             if why:
                 stop["why"] = why
                 break
@@ -632,7 +715,7 @@ PRETRAIN_HELP = dict(
     keep="checkpoints to keep", eval_every="evaluate every N updates (0: only at the end)", log_every="log metrics every N updates",
     resume="continue from the latest checkpoint in output_dir", max_seconds="stop (with a checkpoint) after this much time",
     stop_after="stop (with a checkpoint) after this many updates", progress="show a progress bar",
-    distributed="jax.distributed.initialize(): auto (when the environment says so), on, off")
+    distributed="join a multi-process job: auto (when launched with the flags below, or by SLURM, Open MPI, a TPU pod), on, off")
 
 def pretrain_parser() -> argparse.ArgumentParser:
     "Argument parser with one flag per PretrainConfig field."
@@ -645,14 +728,15 @@ def pretrain_parser() -> argparse.ArgumentParser:
         else: p.add_argument(flag, type=_flag_type(f), default=f.default, help=h)
     p.add_argument("--compile-cache", default=str(Path("~/.cache/bigs_nb/xla")),
                    help="JAX persistent compilation cache folder ('none' to switch it off)")
-    return p
+    return add_launch_flags(p)
 
 def pretrain_main(argv: Sequence[str] | None = None) -> int:
     "Entry point of `bigs pretrain`: parse flags, run `pretrain`, print the results."
     args = vars(pretrain_parser().parse_args(argv))
-    cache = args.pop("compile_cache")
+    cache, launch = args.pop("compile_cache"), pop_launch_flags(args)
     if cache and cache.lower() != "none": enable_compile_cache(cache)
     cfg = PretrainConfig(**args)
+    maybe_initialize_distributed(cfg.distributed, **launch)
     try: r = pretrain(cfg)
     except FloatingPointError as e:
         print(f"bigs pretrain: {e}", file=sys.stderr)
@@ -665,6 +749,33 @@ def pretrain_main(argv: Sequence[str] | None = None) -> int:
         print(f"model:       {r['model_dir']}  (try: bigs fill-mask --model {r['model_dir']} \"the [MASK] rose.\")")
         print(f"metrics:     {r['metrics_path']}\nplot:        {r['plot_path']}\ncheckpoints: {r['checkpoint_dir']}")
     return 130 if r["stopped"] in ("SIGINT", "SIGTERM") else 0
+
+# %% ../nbs/07_train.ipynb #dea9b985
+def launch_local(command: Sequence[str], num_processes: int = 2, log_dir: str | Path | None = None,
+                 timeout: float | None = None, env: dict | None = None) -> list[dict]:
+    "Run `bigs <command>` as one job of `num_processes` processes on this machine; each one's exit code, stdout, stderr."
+    import socket, subprocess, tempfile
+    if not command or command[0] not in ("pretrain", "finetune"):
+        raise ValueError(f"launch_local runs `bigs pretrain` or `bigs finetune`, got {list(command)[:1]}")
+    with socket.socket() as s:                      # a free loopback port for the coordinator
+        s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]
+    env = {**(os.environ if env is None else env), "JAX_COORDINATOR_BIND_ADDRESS": f"127.0.0.1:{port}"}   # loopback only
+    log_dir = Path(log_dir or tempfile.mkdtemp(prefix="bigs_launch_")); log_dir.mkdir(parents=True, exist_ok=True)
+    code = "import sys; from bigs_nb.cli import main; sys.exit(main())"
+    procs = []
+    for i in range(num_processes):
+        flags = ["--coordinator", f"127.0.0.1:{port}", "--num-processes", str(num_processes), "--process-id", str(i)]
+        out, err = open(log_dir / f"process{i}.out", "w"), open(log_dir / f"process{i}.err", "w")   # files: a full pipe stalls the job
+        procs.append(subprocess.Popen([sys.executable, "-c", code, *command, *flags], stdout=out, stderr=err, env=env))
+        out.close(); err.close()
+    t0 = time.time()
+    while any(p.poll() is None for p in procs):     # a failed or hung process would leave the others waiting for it
+        if any(p.poll() not in (None, 0) for p in procs) or (timeout and time.time() - t0 > timeout): break
+        time.sleep(0.1)
+    for p in procs:
+        if p.poll() is None: p.kill(); p.wait()
+    return [dict(process=i, returncode=p.returncode, stdout=(log_dir / f"process{i}.out").read_text(),
+                 stderr=(log_dir / f"process{i}.err").read_text()) for i, p in enumerate(procs)]
 
 # %% ../nbs/07_train.ipynb #ef369e94
 def bench_pretrain_step(models: dict | None = None, batch_size: int = 16, steps: int = 5, max_predictions: int = 20,
