@@ -378,7 +378,7 @@ class PretrainConfig:
     dropout: float = 0.0                # the paper's 0.1 regularizes long runs; a five-minute run learns faster without
     bf16: bool = False
     # optimization
-    steps: int = 1500
+    steps: int = 2000
     batch_size: int = 16
     lr: float = 3e-3
     warmup_steps: int = 100
