@@ -6,7 +6,7 @@ Docs: https://bigs-nb.github.io/bigs_nb/data.html.md"""
 
 # %% ../nbs/06_data.ipynb #0126ce9e
 from __future__ import annotations
-import csv, json, os, importlib.resources
+import csv, json, importlib.resources
 from pathlib import Path
 from typing import Iterable, Sequence
 import numpy as np

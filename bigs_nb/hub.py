@@ -6,7 +6,7 @@ Docs: https://bigs-nb.github.io/bigs_nb/hub.html.md"""
 
 # %% ../nbs/05_hub.ipynb #a1b52dab
 from __future__ import annotations
-import argparse, dataclasses, json, logging, os, tempfile
+import argparse, dataclasses, json, logging, os
 from pathlib import Path
 import numpy as np
 import jax, jax.numpy as jnp

@@ -8,8 +8,6 @@ Docs: https://bigs-nb.github.io/bigs_nb/model.html.md"""
 from __future__ import annotations
 import dataclasses
 import json
-import math
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -7,7 +7,7 @@ Docs: https://bigs-nb.github.io/bigs_nb/train.html.md"""
 # %% ../nbs/07_train.ipynb #e3c19955
 from __future__ import annotations
 import argparse, contextlib, dataclasses, json, logging, math, os, shutil, signal, sys, threading, time
-from dataclasses import dataclass, field, asdict
+from dataclasses import dataclass, asdict
 from pathlib import Path
 from typing import Sequence
 import numpy as np
@@ -15,7 +15,7 @@ import jax, jax.numpy as jnp
 import optax
 from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
 from tqdm.auto import tqdm
-from .data import (MLMDataset, H5Dataset, BatchIterator, load_texts, train_tokenizer, tokenizer_from_dir,
+from .data import (MLMDataset, H5Dataset, BatchIterator, load_texts, train_tokenizer,
                    check_mlm_tokenizer, pack_blocks, reuse_tokenizer, tokenizer_settings, SPECIAL_TOKENS)
 from .model import BiGSConfig, BiGSForMaskedLM
 
@@ -493,7 +493,7 @@ def _baseline_acc(batches, token: int) -> float:
 # %% ../nbs/07_train.ipynb #162c2fb2
 def plot_metrics(metrics_path: str | Path, baseline_acc: float | None = None, out: str | Path | None = None):
     "Loss and MLM-accuracy curves (train and held-out) from a metrics.jsonl; saved to `out` if given."
-    import matplotlib; import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt
     recs = [json.loads(l) for l in Path(metrics_path).read_text().splitlines() if l.strip()]
     tr, ev = [r for r in recs if "loss" in r], [r for r in recs if "eval_loss" in r]
     fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.2))
