@@ -392,8 +392,8 @@ def pooler_kernel_mask(params):
 def finetune_optimizer(params, total_steps: int, lr: float = 2e-5, weight_decay: float = 0.01, warmup: float = 0.1,
                        b1: float = 0.9, b2: float = 0.999, eps: float = 1e-6, freeze_ssm: bool = False,
                        pooler_scale: float | None = None):
-    "(optimizer, schedule) of the GLUE recipe; `freeze_ssm` zeroes SSM updates, `pooler_scale` divides the pooler "
-    "kernel's."
+    """(optimizer, schedule) of the GLUE recipe; `freeze_ssm` zeroes SSM updates, `pooler_scale` divides the pooler
+    kernel's."""
     schedule = make_schedule("linear", lr, total_steps, int(warmup * total_steps), end_ratio=0.0)
     tx = make_optimizer(schedule, weight_decay=weight_decay, b1=b1, b2=b2, eps=eps)
     if freeze_ssm: tx = optax.chain(tx, optax.masked(optax.set_to_zero(), ssm_param_mask(params)))

@@ -75,8 +75,8 @@ def make_schedule(kind: str, peak_lr: float, total_steps: int, warmup_steps: int
 # %% ../nbs/07_train.ipynb #fe51382e
 def make_optimizer(learning_rate=1.0, weight_decay: float = 0.05, b1: float = 0.9, b2: float = 0.98, eps: float = 1e-6,
                    clip_norm: float | None = None, grad_accum: int = 1, ssm_lr_mult: float | None = None):
-    "AdamW (lr: a float or a schedule) with decay masked off biases/LayerNorm, optional clipping, SSM lr multiplier "
-    "and accumulation."
+    """AdamW (lr: a float or a schedule) with decay masked off biases/LayerNorm, optional clipping, SSM lr multiplier
+    and accumulation."""
     schedule = learning_rate if callable(learning_rate) else optax.constant_schedule(learning_rate)
     def adamw(lr, exclude_ssm):
         return optax.adamw(lr, b1=b1, b2=b2, eps=eps, weight_decay=weight_decay,
@@ -164,8 +164,8 @@ def _cluster_job() -> bool:
 
 def maybe_initialize_distributed(mode: str = "auto", coordinator: str | None = None, num_processes: int | None = None,
                                  process_id: int | None = None) -> bool:
-    "Join a multi-process job (before JAX's first computation): as launched explicitly, or as the cluster says "
-    "('auto', 'on')."
+    """Join a multi-process job (before JAX's first computation): as launched explicitly, or as the cluster says
+    ('auto', 'on')."""
     if mode not in ("auto", "on", "off"): raise ValueError(f"distributed must be 'auto', 'on' or 'off', got {mode!r}")
     if jax.distributed.is_initialized(): return True
     explicit = launch_settings(coordinator, num_processes, process_id)
@@ -877,8 +877,8 @@ def pretrain_main(argv: Sequence[str] | None = None) -> int:
 # %% ../nbs/07_train.ipynb #dea9b985
 def launch_local(command: Sequence[str], num_processes: int = 2, log_dir: str | Path | None = None,
                  timeout: float | None = None, env: dict | None = None) -> list[dict]:
-    "Run `bigs <command>` as one job of `num_processes` processes on this machine; each one's exit code, stdout, "
-    "stderr."
+    """Run `bigs <command>` as one job of `num_processes` processes on this machine; each one's exit code, stdout,
+    stderr."""
     import socket, subprocess, tempfile
     if not command or command[0] not in ("pretrain", "finetune"):
         raise ValueError(f"launch_local runs `bigs pretrain` or `bigs finetune`, got {list(command)[:1]}")
