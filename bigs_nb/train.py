@@ -974,6 +974,6 @@ def bench_pretrain_step(
         )
         print(f"{'model':<26}{'params':>12}{'projection':>12}{'ms/step':>10}{'tokens/s':>12}{'masked/all':>12}")
         for r in rows:
-            print(f"{r['model']:<26}{r['params']:>12,}{r['projection']:>12}{r['step_ms']:>10.1f}{r['tokens_per_s']:>12,.0f}"
-                  f"{r.get('speedup_masked_vs_all', float('nan')):>12.2f}")
+            print(f"{r['model']:<26}{r['params']:>12,}{r['projection']:>12}{r['step_ms']:>10.1f}"
+                  f"{r['tokens_per_s']:>12,.0f}{r.get('speedup_masked_vs_all', float('nan')):>12.2f}")
     return rows
