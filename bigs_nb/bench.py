@@ -329,7 +329,8 @@ def _measure_mode(built: dict, mode: str, batch: dict, tokens: int, steps: int, 
 
 # %% ../nbs/09_bench.ipynb #3b0fbc13
 def set_matmul_frac(records: list[dict], peak_flops: float | None) -> list[dict]:
-    "Set each timed record's matmul_frac: its analytic FLOP/s (flops_per_token x tok_s) over peak_flops; returns records."
+    """Set each timed record's matmul_frac: its analytic FLOP/s (flops_per_token x tok_s) over peak_flops; returns
+    records."""
     for r in records:
         if peak_flops and "tok_s" in r:
             r["matmul_frac"] = r["flops_per_token"] * r["tok_s"] / peak_flops
@@ -399,7 +400,9 @@ def bench_targets(records: list[dict], efficiency: dict | None = None) -> list[t
         ra, rb = find_record(records, a, mode, L), find_record(records, b, mode, L)
         return ra[key] / rb[key] if ra and rb and ra.get(key) and rb.get(key) else None
     rows = [("train L=128, bigs / bigs-ref tok/s", ratio("bigs", "bigs-ref", "train", 128), 2.5, ">=")]
-    enc = [ratio("bigs", "bigs-ref", "encoder", r["L"]) for r in records if r["model"] == "bigs" and r["mode"] == "encoder"]
+    enc = [
+        ratio("bigs", "bigs-ref", "encoder", r["L"]) for r in records if r["model"] == "bigs" and r["mode"] == "encoder"
+    ]
     enc = [x for x in enc if x is not None]
     rows.append(("encoder fwd+bwd, bigs / bigs-ref tok/s, min over L", min(enc) if enc else None, 1.2, ">="))
     for L, goal in ((1024, 1.0), (4096, 2.5), (8192, 5.0)):
@@ -441,8 +444,12 @@ def plot_bench(records: list[dict], hidden_size: int, mode: str = "train"):
         a3.plot(grid, 1 + grid / (6 * hidden_size), "k:", label="ideal 1 + L/(6d)")
         a3.axhline(1.0, color="grey", lw=0.5)
     for ax, t in ((a1, f"{mode} tokens/s"), (a2, f"{mode} peak memory (GiB)"), (a3, "speedup over attention")):
-        ax.set_xscale("log", base=2); ax.set_xlabel("L"); ax.set_title(t); ax.legend(fontsize=7)
-    a1.set_yscale("log"); a2.set_yscale("log")
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("L")
+        ax.set_title(t)
+        ax.legend(fontsize=7)
+    a1.set_yscale("log")
+    a2.set_yscale("log")
     fig.tight_layout()
     return fig
 
@@ -488,7 +495,9 @@ def format_accelerator(records: list[dict], conv_rows: list[dict] | None = None)
                          f"{100 * r.get('matmul_frac', math.nan):>9.1f}  {ratio}" if r else f"{'(not measured)':>27}"))
     for c in conv_rows or []:
         times = ", ".join(f"{k} {v:.2f}" for k, v in c["ms"].items())
-        verdict = "confirmed" if c["auto"] == c["fastest"] else f"{c['fastest']} is faster ({c['auto_vs_fastest']:.2f}x)"
+        verdict = (
+            "confirmed" if c["auto"] == c["fastest"] else f"{c['fastest']} is faster ({c['auto_vs_fastest']:.2f}x)"
+        )
         lines.append(f"conv L={c['L']}: {times} ms; auto picks {c['auto']}: {verdict}")
     return "\n".join(lines)
 
@@ -521,7 +530,9 @@ def bench_parser() -> argparse.ArgumentParser:
     p.add_argument("--num-ssm", type=int, default=64, help="S4D state size N (default 64)")
     p.add_argument("--models", nargs="+", default=["bigs", "attention", "bigs-ref"],
                    choices=["bigs", "attention", "bigs-ref"], help="candidates to measure")
-    p.add_argument("--modes", nargs="+", choices=BENCH_MODES, help="what to time (default: all; --quick: encoder train)")
+    p.add_argument(
+        "--modes", nargs="+", choices=BENCH_MODES, help="what to time (default: all; --quick: encoder train)"
+    )
     p.add_argument("--steps", type=int, help="timed steps per measurement, median reported (default 3)")
     p.add_argument("--warmup", type=int, default=1, help="untimed steps after compilation (default 1)")
     p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"], help="compute dtype")
@@ -600,10 +611,18 @@ def bench_main(argv=None) -> dict:
               else f"accelerator check ({a.dtype}; MFU needs --peak-tflops on {dev.device_kind}):")
         print(format_accelerator(records, conv_rows))
     print(f"{seconds:.0f} s in all")
-    result = dict(settings=dict(vars(a), lengths=lengths, tokens=tokens, modes=modes, steps=steps,
-                                 efficiency=efficiency),
-                  peak_flops=peak, matmul_probes=probes, device=f"{dev.platform} {dev.device_kind}", records=records, efficiency=eff,
-                  targets=targets, device_peak_flops=device_peak, conv_check=conv_rows, seconds=seconds)
+    result = dict(
+        settings=dict(vars(a), lengths=lengths, tokens=tokens, modes=modes, steps=steps, efficiency=efficiency),
+        peak_flops=peak,
+        matmul_probes=probes,
+        device=f"{dev.platform} {dev.device_kind}",
+        records=records,
+        efficiency=eff,
+        targets=targets,
+        device_peak_flops=device_peak,
+        conv_check=conv_rows,
+        seconds=seconds,
+    )
     if a.json:
         with open(a.json, "w") as f:
             json.dump(result, f, indent=1, default=str)

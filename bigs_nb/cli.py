@@ -14,11 +14,19 @@ from . import __version__
 
 # %% ../nbs/10_cli.ipynb #34f70cc6
 COMMANDS = {
-    "pretrain":  ("bigs_nb.train", "pretrain_main", "MLM pretraining (default: a small BiGS on the BBC News articles, offline)"),
-    "finetune":  ("bigs_nb.glue",  "finetune_main", "finetune on a GLUE task or the offline BBC task"),
-    "demo":      ("bigs_nb.demo",  "demo_main",     "offline end to end: pretrain, finetune, compare with training from scratch"),
-    "bench":     ("bigs_nb.bench", "bench_main",    "tokens/s and memory of BiGS vs an attention encoder vs the reference code paths"),
-    "fill-mask": ("bigs_nb.hub",   "fill_mask_main","top predictions for each [MASK] in a sentence"),
+    "pretrain": (
+        "bigs_nb.train",
+        "pretrain_main",
+        "MLM pretraining (default: a small BiGS on the BBC News articles, offline)",
+    ),
+    "finetune": ("bigs_nb.glue", "finetune_main", "finetune on a GLUE task or the offline BBC task"),
+    "demo": ("bigs_nb.demo", "demo_main", "offline end to end: pretrain, finetune, compare with training from scratch"),
+    "bench": (
+        "bigs_nb.bench",
+        "bench_main",
+        "tokens/s and memory of BiGS vs an attention encoder vs the reference code paths",
+    ),
+    "fill-mask": ("bigs_nb.hub", "fill_mask_main", "top predictions for each [MASK] in a sentence"),
 }
 
 # %% ../nbs/10_cli.ipynb #dccb5190
@@ -60,7 +68,8 @@ def error_message(prog: str, e: BaseException) -> str:
 # %% ../nbs/10_cli.ipynb #b0bed2ab
 @contextlib.contextmanager
 def argparse_errors_raise():
-    "While the block runs, an argparse error raises UsageError('<prog>: <message>') instead of printing usage and exiting."
+    """While the block runs, an argparse error raises UsageError('<prog>: <message>') instead of printing usage and
+    exiting."""
     def error(self, message):
         raise UsageError(f"{message} (`{self.prog} --help` lists the flags)")
     old = argparse.ArgumentParser.error

@@ -160,7 +160,8 @@ def reverse_valid(u, lengths):
 # %% ../nbs/02_conv.ipynb #00d875be
 def time_conv(impl: str, L: int, tokens: int = 8192, H: int = 256, reps: int = 5, seed: int = 0,
               mode: str = "forward") -> float:
-    "Best-of-`reps` ms of jitted causal_conv(impl) on (tokens//L, L, H) float32; mode 'forward' or 'train' (+ gradients)."
+    """Best-of-`reps` ms of jitted causal_conv(impl) on (tokens//L, L, H) float32; mode 'forward' or 'train' (+
+    gradients)."""
     u = jax.random.normal(jax.random.PRNGKey(seed), (max(1, tokens // L), L, H))
     K = jnp.exp(-jnp.arange(L) / 50.0)
     if mode == "forward":

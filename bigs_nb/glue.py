@@ -133,15 +133,20 @@ def _check_fields(path: Path, rows: list, header: list, lines: list | None = Non
     return rows
 
 def read_table(path: str | os.PathLike) -> dict:
-    "Columns of a `.tsv`, `.csv` or `.jsonl`/`.json` file with a header row (or keys), as `{name: list}`; strict about fields."
+    """Columns of a `.tsv`, `.csv` or `.jsonl`/`.json` file with a header row (or keys), as `{name: list}`; strict
+    about fields."""
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"data file not found: {path}")
     suffix = path.suffix.lower()
     with open(path, newline="", encoding="utf-8") as f:
         if suffix in (".tsv", ".csv"):
-            reader = csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE) if suffix == ".tsv" else csv.DictReader(f)
+            reader = (
+                csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE) if suffix == ".tsv" else csv.DictReader(f)
+            )
             rows, lines = [], []
-            for r in reader: rows.append(r); lines.append(reader.line_num)
+            for r in reader:
+                rows.append(r)
+                lines.append(reader.line_num)
             header = list(reader.fieldnames or [])
             _check_fields(path, rows, header, lines)
         elif suffix in (".jsonl", ".json"):
@@ -188,7 +193,9 @@ def _label_values(task: GlueTask, values: Sequence, where: str, labeled: bool) -
         out = np.array(ids, np.int64)
         bad = np.flatnonzero((out < -1) | (out >= task.num_labels))
     if len(bad):
-        allowed = f"in [{lo}, {hi}]" if task.is_regression else f"ids 0..{task.num_labels-1} or {list(task.label_names)}"
+        allowed = (
+            f"in [{lo}, {hi}]" if task.is_regression else f"ids 0..{task.num_labels - 1} or {list(task.label_names)}"
+        )
         raise ValueError(f"{where}: label {values[bad[0]]!r} at row {bad[0]} is outside task {task.name!r}'s range "
                          f"({len(bad)} such rows); labels must be {allowed}")
     if labeled and (out == -1).any():
@@ -263,7 +270,9 @@ def write_submission(task: GlueTask | str, split: str, idx, preds, out_dir) -> P
     "Write the GLUE submission file of `task`'s test `split`; returns its path."
     task = get_task(task) if isinstance(task, str) else task
     if split not in task.test_splits or not task.submission_files:
-        raise ValueError(f"{task.name!r} has no GLUE submission file for split {split!r} (test splits: {task.test_splits})")
+        raise ValueError(
+            f"{task.name!r} has no GLUE submission file for split {split!r} (test splits: {task.test_splits})"
+        )
     if len(idx) != len(preds): raise ValueError(f"{len(idx)} indices for {len(preds)} predictions")
     path = Path(out_dir) / task.submission_files[task.test_splits.index(split)]
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -323,7 +332,9 @@ def majority_baseline(train_labels, eval_labels) -> float:
 # %% ../nbs/08_glue.ipynb #f075b333
 def latest_pretrain_model(root: str | os.PathLike = "runs") -> Path:
     "The `model/` folder of the most recent `bigs pretrain` output under `root`."
-    cands = [p.parent for p in Path(root).glob("**/model/config.json") if (p.parent.parent / "run_config.json").exists()]
+    cands = [
+        p.parent for p in Path(root).glob("**/model/config.json") if (p.parent.parent / "run_config.json").exists()
+    ]
     if not cands:
         raise FileNotFoundError(f"no `bigs pretrain` output under {Path(root).resolve()}: run `bigs pretrain` "
                                 "first, or give the model to start from (--model, a hub id or a folder)")
@@ -381,7 +392,8 @@ def pooler_kernel_mask(params):
 def finetune_optimizer(params, total_steps: int, lr: float = 2e-5, weight_decay: float = 0.01, warmup: float = 0.1,
                        b1: float = 0.9, b2: float = 0.999, eps: float = 1e-6, freeze_ssm: bool = False,
                        pooler_scale: float | None = None):
-    "(optimizer, schedule) of the GLUE recipe; `freeze_ssm` zeroes SSM updates, `pooler_scale` divides the pooler kernel's."
+    """(optimizer, schedule) of the GLUE recipe; `freeze_ssm` zeroes SSM updates, `pooler_scale` divides the pooler
+    kernel's."""
     schedule = make_schedule("linear", lr, total_steps, int(warmup * total_steps), end_ratio=0.0)
     tx = make_optimizer(schedule, weight_decay=weight_decay, b1=b1, b2=b2, eps=eps)
     if freeze_ssm: tx = optax.chain(tx, optax.masked(optax.set_to_zero(), ssm_param_mask(params)))
@@ -473,29 +485,44 @@ class FinetuneConfig:
     cache_dir: str | None = None
     revision: str | None = None
 
-FINETUNE_HELP = MappingProxyType(dict(
-    task="a GLUE task (cola, sst2, mrpc, qqp, stsb, mnli, qnli, rte, wnli) or bbc (offline)",
-    model="hub id, checkpoint folder or `bigs pretrain` output folder (default: the latest `bigs pretrain` output)",
-    tokenizer="tokenizer folder, vocab.txt or hub id (default: the one saved with the model)",
-    scratch="random initialization with the model's config (a baseline)",
-    train_file="local GLUE-format .tsv/.csv/.jsonl with the hub's columns (default: the hub, or the corpus for bbc)",
-    validation_file="one per evaluation split, in order (MNLI: matched, then mismatched)",
-    test_file="one per test split, in order; predictions go to GLUE submission files",
-    predict="also predict the hub's test splits (MNLI: and AX) and write GLUE submission files",
-    output_dir="where best/, results.json, finetune.png and submission/ go (default: runs/finetune/<task>)",
-    max_length="tokens per example (default: the model's max_position_embeddings, as the released models were trained)",
-    lr="peak learning rate (default: 2e-5, the paper's, for GLUE; 2e-3 for bbc)", weight_decay="AdamW weight decay (not on biases and LayerNorm)",
-    warmup="share of the updates with a linear warmup; then linear decay to 0", b1="AdamW beta1", b2="AdamW beta2",
-    eps="AdamW epsilon", epochs="passes over the training set, fractions allowed (default: 3 for GLUE; 6 for bbc)", batch_size="global batch size",
-    eval_batch_size="batch size of evaluation and prediction", eval_steps="evaluate every N updates (and at each epoch end; 0: epoch ends only)",
-    dropout="hidden_dropout_prob (default: the checkpoint's)",
-    rescale_pooler="a new pooler reads the pooled vector divided by its RMS when that is > 1 (on for every task; see chapter 08)",
-    freeze_ssm="the freeze variant: A_re, A_im, C, D, log_step of every SSM get no updates",
-    single_segment="join a pair into one segment 's1 [CLS], s2' with token type 0 (the freeze variant's input)",
-    max_train_samples="use this many training rows (drawn at random) for a quick run",
-    max_eval_samples="use this many rows of each evaluation split", seed="initialization, shuffling and dropout seed",
-    save_best="save the best model (released layout + tokenizer) to <output_dir>/best", progress="show a progress bar",
-    cache_dir="hub cache folder", revision="hub revision (branch, tag or commit) of the model"))
+FINETUNE_HELP = MappingProxyType(
+    dict(
+        task="a GLUE task (cola, sst2, mrpc, qqp, stsb, mnli, qnli, rte, wnli) or bbc (offline)",
+        model="hub id, checkpoint folder or `bigs pretrain` output folder (default: the latest `bigs pretrain` output)",
+        tokenizer="tokenizer folder, vocab.txt or hub id (default: the one saved with the model)",
+        scratch="random initialization with the model's config (a baseline)",
+        train_file="local GLUE-format .tsv/.csv/.jsonl with the hub's columns (default: the hub, or the corpus for "
+                   "bbc)",
+        validation_file="one per evaluation split, in order (MNLI: matched, then mismatched)",
+        test_file="one per test split, in order; predictions go to GLUE submission files",
+        predict="also predict the hub's test splits (MNLI: and AX) and write GLUE submission files",
+        output_dir="where best/, results.json, finetune.png and submission/ go (default: runs/finetune/<task>)",
+        max_length="tokens per example (default: the model's max_position_embeddings, as the released models were "
+                   "trained)",
+        lr="peak learning rate (default: 2e-5, the paper's, for GLUE; 2e-3 for bbc)",
+        weight_decay="AdamW weight decay (not on biases and LayerNorm)",
+        warmup="share of the updates with a linear warmup; then linear decay to 0",
+        b1="AdamW beta1",
+        b2="AdamW beta2",
+        eps="AdamW epsilon",
+        epochs="passes over the training set, fractions allowed (default: 3 for GLUE; 6 for bbc)",
+        batch_size="global batch size",
+        eval_batch_size="batch size of evaluation and prediction",
+        eval_steps="evaluate every N updates (and at each epoch end; 0: epoch ends only)",
+        dropout="hidden_dropout_prob (default: the checkpoint's)",
+        rescale_pooler="a new pooler reads the pooled vector divided by its RMS when that is > 1 (on for every task; "
+                       "see chapter 08)",
+        freeze_ssm="the freeze variant: A_re, A_im, C, D, log_step of every SSM get no updates",
+        single_segment="join a pair into one segment 's1 [CLS], s2' with token type 0 (the freeze variant's input)",
+        max_train_samples="use this many training rows (drawn at random) for a quick run",
+        max_eval_samples="use this many rows of each evaluation split",
+        seed="initialization, shuffling and dropout seed",
+        save_best="save the best model (released layout + tokenizer) to <output_dir>/best",
+        progress="show a progress bar",
+        cache_dir="hub cache folder",
+        revision="hub revision (branch, tag or commit) of the model",
+    )
+)
 
 # %% ../nbs/08_glue.ipynb #3df90bf1
 TASK_DEFAULTS = _frozen({"glue": dict(lr=2e-5, epochs=3.0), "bbc": dict(lr=2e-3, epochs=6.0)})
@@ -512,11 +539,18 @@ def check_finetune_config(cfg: FinetuneConfig) -> FinetuneConfig:
     num = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
     def need(ok, name, what):
         if not ok: raise ValueError(f"{name} must be {what}, got {getattr(cfg, name)!r}")
-    for n in ("batch_size", "eval_batch_size"): need(isinstance(getattr(cfg, n), int) and getattr(cfg, n) >= 1, n, "a positive integer")
+
+    for n in ("batch_size", "eval_batch_size"):
+        need(isinstance(getattr(cfg, n), int) and getattr(cfg, n) >= 1, n, "a positive integer")
     need(isinstance(cfg.eval_steps, int) and cfg.eval_steps >= 0, "eval_steps", "an integer >= 0")
     for n in ("max_length", "max_train_samples", "max_eval_samples"):
-        need(getattr(cfg, n) is None or isinstance(getattr(cfg, n), int) and getattr(cfg, n) >= 1, n, "a positive integer (or unset)")
-    for n in ("lr", "epochs"): need(getattr(cfg, n) is None or num(getattr(cfg, n)) and getattr(cfg, n) > 0, n, "a positive number")
+        need(
+            getattr(cfg, n) is None or isinstance(getattr(cfg, n), int) and getattr(cfg, n) >= 1,
+            n,
+            "a positive integer (or unset)",
+        )
+    for n in ("lr", "epochs"):
+        need(getattr(cfg, n) is None or num(getattr(cfg, n)) and getattr(cfg, n) > 0, n, "a positive number")
     need(num(cfg.warmup) and 0 <= cfg.warmup <= 1, "warmup", "a share in [0, 1]")
     need(cfg.dropout is None or num(cfg.dropout) and 0 <= cfg.dropout < 1, "dropout", "in [0, 1)")
     for n in ("b1", "b2"): need(num(getattr(cfg, n)) and 0 <= getattr(cfg, n) < 1, n, "in [0, 1)")
@@ -563,9 +597,13 @@ def _check_start(model, tokenizer, task: GlueTask, cfg: FinetuneConfig, n_dev: i
     check_tokenizer(tokenizer, c.vocab_size, "finetune tokenizer")
     max_len = cfg.max_length or c.max_position_embeddings
     if max_len > c.max_position_embeddings:
-        raise ValueError(f"max_length {max_len} is above the model's max_position_embeddings ({c.max_position_embeddings})")
+        raise ValueError(
+            f"max_length {max_len} is above the model's max_position_embeddings ({c.max_position_embeddings})"
+        )
     if cfg.batch_size % n_dev or cfg.eval_batch_size % n_dev:
-        raise ValueError(f"batch sizes ({cfg.batch_size}, {cfg.eval_batch_size}) must be multiples of the {n_dev} devices")
+        raise ValueError(
+            f"batch sizes ({cfg.batch_size}, {cfg.eval_batch_size}) must be multiples of the {n_dev} devices"
+        )
     return max_len
 
 def _write_predictions(task: GlueTask, split: str, idx, preds, out: Path) -> Path | None:
@@ -608,7 +646,8 @@ def finetune(model, tokenizer, task: GlueTask | str, train: Mapping, evals: Mapp
         "Score every evaluation split; keep (and save) the model if it is the best so far."
         rec = dict(step=done, epoch=round(done / steps_per_epoch, 3), elapsed_s=round(time.time() - t0, 1),
                    **_evaluate(task, predict, state["params"], ev, cfg.eval_batch_size, mesh))
-        report["history"].append(rec); report["last"] = rec
+        report["history"].append(rec)
+        report["last"] = rec
         if report["best"] is None or rec[main_split]["score"] > report["best"][main_split]["score"]:
             report["best"], best["params"] = rec, jax.device_get(state["params"])
             if out is not None and cfg.save_best:
@@ -616,16 +655,21 @@ def finetune(model, tokenizer, task: GlueTask | str, train: Mapping, evals: Mapp
         return rec[main_split]["score"]
 
     rng = np.random.default_rng(cfg.seed)
-    bar = tqdm(total=total, desc=f"finetune {task.name}", disable=not cfg.progress or jax.process_index() > 0, unit="step")
+    bar = tqdm(
+        total=total, desc=f"finetune {task.name}", disable=not cfg.progress or jax.process_index() > 0, unit="step"
+    )
     t0, losses, done = time.time(), [], 0
     while done < total:                             # one pass per epoch; the incomplete last batch is skipped
         perm = rng.permutation(n)
         for i in range(min(steps_per_epoch, total - done)):
             idx = local_rows(perm[i * cfg.batch_size:(i + 1) * cfg.batch_size])
             state, loss = step_fn(state, shard_batch({k: tr[k][idx] for k in MODEL_INPUTS + ("labels",)}, mesh))
-            done += 1; losses.append(float(loss)); bar.update(1)
+            done += 1
+            losses.append(float(loss))
+            bar.update(1)
             post = dict(loss=f"{np.mean(losses[-10:]):.4f}")
-            if done % 10 == 0 or done == total: report["train_loss"].append(dict(step=done, loss=float(np.mean(losses[-10:]))))
+            if done % 10 == 0 or done == total:
+                report["train_loss"].append(dict(step=done, loss=float(np.mean(losses[-10:]))))
             if (cfg.eval_steps and done % cfg.eval_steps == 0) or i == steps_per_epoch - 1 or done == total:
                 post["score"] = f"{evaluate(done):.2f}"
             bar.set_postfix(post)
@@ -660,7 +704,8 @@ def plot_finetune(report: Mapping, out=None, ax=None, label: str | None = None):
                 label=f"{label or report['task']} {split}")
     if report.get("majority_baseline") is not None:
         ax.axhline(report["majority_baseline"], color="gray", ls="--", label="majority class")
-    ax.set(xlabel="update", ylabel="score (%)"); ax.legend(fontsize=8)
+    ax.set(xlabel="update", ylabel="score (%)")
+    ax.legend(fontsize=8)
     if not own: return ax
     ax2.plot([r["step"] for r in report["train_loss"]], [r["loss"] for r in report["train_loss"]])
     ax2.set(xlabel="update", ylabel="training loss")
@@ -725,8 +770,11 @@ def run_finetune(cfg: FinetuneConfig, devices=None, verbose: bool = True) -> dic
     train, evals, tests = load_task_data(cfg)
     model, tok = load_start_model(task, cfg.model, cfg.tokenizer, cfg.scratch, cfg.seed, cfg.dropout, **load_kw)
     out.mkdir(parents=True, exist_ok=True)
-    lead = jax.process_index() == 0                 # one process writes and prints
-    if lead: (out / "finetune_config.json").write_text(json.dumps(dict(asdict(cfg), model_path=resolve_model_path(cfg.model)), indent=2))
+    lead = jax.process_index() == 0  # one process writes and prints
+    if lead:
+        (out / "finetune_config.json").write_text(
+            json.dumps(dict(asdict(cfg), model_path=resolve_model_path(cfg.model)), indent=2)
+        )
     verbose = verbose and lead
     if verbose: print(f"finetuning {model} on {task.name} -> {out}")
     report = finetune(model, tok, task, train, evals, tests, cfg, out, devices)
@@ -738,18 +786,24 @@ def run_finetune(cfg: FinetuneConfig, devices=None, verbose: bool = True) -> dic
 def _add_dataclass_flags(parser: argparse.ArgumentParser, cls, helps: Mapping):
     "One flag per dataclass field (bools become switches, lists repeatable flags), with `helps[name]` as help."
     for f in dataclasses.fields(cls):
-        t = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))  # str under __future__ annotations
+        # str under __future__ annotations
+        t = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
         flag, default, doc = "--" + f.name.replace("_", "-"), f.default, helps.get(f.name, "")
         if t.startswith("bool") and default is None:   # tri-state: unset means the task's default
             parser.add_argument(flag, action="store_const", const=True, default=None, help=doc)
             parser.add_argument("--no-" + f.name.replace("_", "-"), dest=f.name, action="store_const", const=False)
         elif t == "bool" and default is True:
-            parser.add_argument("--no-" + f.name.replace("_", "-"), dest=f.name, action="store_false", help=f"do not: {doc}")
+            parser.add_argument(
+                "--no-" + f.name.replace("_", "-"), dest=f.name, action="store_false", help=f"do not: {doc}"
+            )
         elif t == "bool": parser.add_argument(flag, action="store_true", help=doc)
-        elif t == "list": parser.add_argument(flag, action="append", default=[], metavar="PATH", help=doc + " (repeatable)")
+        elif t == "list":
+            parser.add_argument(flag, action="append", default=[], metavar="PATH", help=doc + " (repeatable)")
         else:
             typ = int if t.startswith("int") else float if t.startswith("float") else str
-            parser.add_argument(flag, type=typ, default=default, help=doc + (f" [{default}]" if default is not None else ""))
+            parser.add_argument(
+                flag, type=typ, default=default, help=doc + (f" [{default}]" if default is not None else "")
+            )
 
 def finetune_parser() -> argparse.ArgumentParser:
     "The argument parser of `bigs finetune`."

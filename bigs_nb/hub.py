@@ -6,7 +6,7 @@ Docs: https://bigs-nb.github.io/bigs_nb/hub.html.md"""
 
 # %% ../nbs/05_hub.ipynb #a1b52dab
 from __future__ import annotations
-import argparse, dataclasses, json, logging, os, tempfile
+import argparse, dataclasses, json, logging, os
 from pathlib import Path
 import numpy as np
 import jax, jax.numpy as jnp
@@ -139,7 +139,9 @@ def match_params(cls, config, found, reinit_classifier: bool = False, seed: int 
     ignored += [p for p in d.unexpected if head_group(p) in drop_groups]
     # flax derives each parameter's random key from its module path, so a 1-layer model initializes the
     # heads exactly as the full one would, without allocating and compiling every layer
-    fresh = flat_params(cls.init_params(dataclasses.replace(config, num_hidden_layers=1), seed=seed)) if init_groups else {}
+    fresh = (
+        flat_params(cls.init_params(dataclasses.replace(config, num_hidden_layers=1), seed=seed)) if init_groups else {}
+    )
     initialized = [k for k in expected if head_group(k) in init_groups]
     params = {}
     for k, v in found.items():  # checkpoint order, so that a re-save writes the same bytes
@@ -160,7 +162,9 @@ def resolve_file(path_or_id, filename: str, revision: str | None = None, cache_d
     if p.is_dir():
         if (p / filename).is_file(): return p / filename
         if not required: return None
-        raise FileNotFoundError(f"{filename} not found in {p} (it holds: {', '.join(sorted(os.listdir(p))) or 'nothing'})")
+        raise FileNotFoundError(
+            f"{filename} not found in {p} (it holds: {', '.join(sorted(os.listdir(p))) or 'nothing'})"
+        )
     if p.exists():
         raise FileNotFoundError(f"{path_or_id} is not a checkpoint folder: it is a file")
     if _looks_local(str(path_or_id)):
@@ -211,8 +215,10 @@ def verify_checksum(weights) -> bool:
     expected = sums.read_text().split()[0] if sums.read_text().split() else ""
     found = file_sha256(weights)
     if found != expected:
-        raise ValueError(f"{weights}: its SHA-256 is {found[:16]}... but {sums.name} says {expected[:16] or 'nothing'}...: "
-                         "the weights changed after they were saved (a damaged copy?); save or copy them again")
+        raise ValueError(
+            f"{weights}: its SHA-256 is {found[:16]}... but {sums.name} says {expected[:16] or 'nothing'}...: "
+            "the weights changed after they were saved (a damaged copy?); save or copy them again"
+        )
     return True
 
 # %% ../nbs/05_hub.ipynb #7d733735
@@ -256,7 +262,8 @@ def _write_atomic(path: Path, write) -> Path:
     return path
 
 def save_pretrained(model, directory, tokenizer=None) -> Path:
-    "Write `config.json` + `flax_model.msgpack` and its `.sha256` (+ tokenizer files) in the released layout; returns the folder."
+    """Write `config.json` + `flax_model.msgpack` and its `.sha256` (+ tokenizer files) in the released layout; returns
+    the folder."""
     d = Path(directory).expanduser()
     d.mkdir(parents=True, exist_ok=True)
     _write_atomic(d / CONFIG_NAME, model.config.to_json_file)

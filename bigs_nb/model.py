@@ -8,8 +8,6 @@ Docs: https://bigs-nb.github.io/bigs_nb/model.html.md"""
 from __future__ import annotations
 import dataclasses
 import json
-import math
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -141,7 +139,8 @@ class BiGSConfig:
     def from_pretrained(cls, path_or_id, revision: str | None = None, cache_dir=None) -> "BiGSConfig":
         "The config of a checkpoint: a folder, a `config.json`, or a hub repo id (downloads one file)."
         if Path(path_or_id).is_file(): return cls.from_json_file(path_or_id)
-        from bigs_nb.hub import resolve_file   # a missing folder or an unreachable hub gets the hub chapter's clear error
+        # a missing folder or an unreachable hub gets the hub chapter's clear error
+        from bigs_nb.hub import resolve_file
         return cls.from_json_file(resolve_file(path_or_id, "config.json", revision=revision, cache_dir=cache_dir))
 
     @classmethod
@@ -170,14 +169,25 @@ def check_inputs(config: BiGSConfig, input_ids, attention_mask=None, token_type_
     if len(shape) != 2:
         raise ValueError(f"input_ids must have shape (batch, length), got shape {shape}")
     if not jnp.issubdtype(jnp.asarray(input_ids).dtype if _concrete(input_ids) else input_ids.dtype, jnp.integer):
-        raise ValueError(f"input_ids must be integers, got dtype {np.asarray(input_ids).dtype if _concrete(input_ids) else input_ids.dtype}")
+        raise ValueError(
+            "input_ids must be integers, got dtype "
+            f"{np.asarray(input_ids).dtype if _concrete(input_ids) else input_ids.dtype}"
+        )
     B, L = shape
     if L < 1 or B < 1:
         raise ValueError(f"input_ids is empty: shape {shape}")
     if L > config.max_position_embeddings:
         raise ValueError(f"sequence length {L} is longer than max_position_embeddings={config.max_position_embeddings}")
-    for name, x in (("attention_mask", attention_mask), ("token_type_ids", token_type_ids), ("position_ids", position_ids)):
-        if x is not None and tuple(np.shape(x)) != shape and not (name == "position_ids" and tuple(np.shape(x)) == (L,)):
+    for name, x in (
+        ("attention_mask", attention_mask),
+        ("token_type_ids", token_type_ids),
+        ("position_ids", position_ids),
+    ):
+        if (
+            x is not None
+            and tuple(np.shape(x)) != shape
+            and not (name == "position_ids" and tuple(np.shape(x)) == (L,))
+        ):
             raise ValueError(f"{name} has shape {tuple(np.shape(x))} but input_ids has shape {shape}")
     _check_range("input_ids", input_ids, 0, config.vocab_size, "vocab_size")
     _check_range("token_type_ids", token_type_ids, 0, config.type_vocab_size, "type_vocab_size")
@@ -302,7 +312,9 @@ class BiGSEncoder(nn.Module):
 def _map_encoders(params, fn):
     "Apply fn to every dict stored under an 'encoder' key of a nested param dict; returns a new tree."
     if not isinstance(params, Mapping): return params
-    return {k: (fn(v) if k == "encoder" and isinstance(v, Mapping) else _map_encoders(v, fn)) for k, v in params.items()}
+    return {
+        k: (fn(v) if k == "encoder" and isinstance(v, Mapping) else _map_encoders(v, fn)) for k, v in params.items()
+    }
 
 def stack_layer_params(params):
     "Released layout `encoder/layer/<i>/...` -> scanned layout `encoder/layers/...` (leading axis = layer)."
@@ -368,11 +380,17 @@ class BiGSModule(nn.Module):
     @nn.compact
     def __call__(self, input_ids, attention_mask=None, token_type_ids=None, position_ids=None,
                  deterministic: bool = True, output_hidden_states: bool = False):
-        attention_mask, token_type_ids, position_ids = _defaults(input_ids, attention_mask, token_type_ids, position_ids)
-        h = BiGSEmbeddings(self.config, self.dtype, name="embeddings")(input_ids, token_type_ids, position_ids, deterministic)
+        attention_mask, token_type_ids, position_ids = _defaults(
+            input_ids, attention_mask, token_type_ids, position_ids
+        )
+        h = BiGSEmbeddings(self.config, self.dtype, name="embeddings")(
+            input_ids, token_type_ids, position_ids, deterministic
+        )
         h, states = BiGSEncoder(self.config, self.dtype, self.conv_impl, self.per_channel, self.scan_layers,
                                 self.remat, self.flat_dense, name="encoder")(h, attention_mask, output_hidden_states)
-        pooled = BiGSPooler(self.config, self.dtype, name="pooler")(h, attention_mask) if self.add_pooling_layer else None
+        pooled = (
+            BiGSPooler(self.config, self.dtype, name="pooler")(h, attention_mask) if self.add_pooling_layer else None
+        )
         return BiGSModelOutput(last_hidden_state=h, pooler_output=pooled, hidden_states=states)
 
 # %% ../nbs/04_model.ipynb #02db1b00
@@ -390,7 +408,9 @@ class BiGSPredictionHeadTransform(nn.Module):
     def __call__(self, x):
         x = dense_layer(self.config.hidden_size, "dense", self.dtype, flat=self.flat_dense)(x)
         x = activation(self.config.hidden_act)(x)
-        return nn.LayerNorm(epsilon=self.config.layer_norm_eps, dtype=self.dtype, param_dtype=jnp.float32, name="LayerNorm")(x)
+        return nn.LayerNorm(
+            epsilon=self.config.layer_norm_eps, dtype=self.dtype, param_dtype=jnp.float32, name="LayerNorm"
+        )(x)
 
 class BiGSLMPredictionHead(nn.Module):
     "MLM prediction head: transform, then logits against the (tied) word embeddings plus a bias."
@@ -449,17 +469,29 @@ class BiGSForMaskedLMModule(_HeadModule):
                  deterministic: bool = True, masked_positions=None, output_hidden_states: bool = False):
         body = self.body(add_pooling_layer=False)
         out = body(input_ids, attention_mask, token_type_ids, position_ids, deterministic, output_hidden_states)
-        h = out.last_hidden_state if masked_positions is None else gather_positions(out.last_hidden_state, masked_positions)
-        E = body.variables["params"]["embeddings"]["word_embeddings"]["embedding"] if self.config.tie_word_embeddings else None
+        h = (
+            out.last_hidden_state
+            if masked_positions is None
+            else gather_positions(out.last_hidden_state, masked_positions)
+        )
+        E = (
+            body.variables["params"]["embeddings"]["word_embeddings"]["embedding"]
+            if self.config.tie_word_embeddings
+            else None
+        )
         logits = BiGSOnlyMLMHead(self.config, self.dtype, self.flat_dense, name="cls")(h, E)
-        return BiGSMaskedLMOutput(logits=logits, last_hidden_state=out.last_hidden_state, hidden_states=out.hidden_states)
+        return BiGSMaskedLMOutput(
+            logits=logits, last_hidden_state=out.last_hidden_state, hidden_states=out.hidden_states
+        )
 
 class BiGSForSequenceClassificationModule(_HeadModule):
     "Pooled vector -> dropout -> `classifier` Dense(num_labels); num_labels == 1 is regression."
     @nn.compact
     def __call__(self, input_ids, attention_mask=None, token_type_ids=None, position_ids=None,
                  deterministic: bool = True, output_hidden_states: bool = False):
-        out = self.body(True)(input_ids, attention_mask, token_type_ids, position_ids, deterministic, output_hidden_states)
+        out = self.body(True)(
+            input_ids, attention_mask, token_type_ids, position_ids, deterministic, output_hidden_states
+        )
         x = self.head_dropout(out.pooler_output, deterministic)
         logits = nn.Dense(self.config.num_labels, dtype=self.dtype, param_dtype=jnp.float32, name="classifier")(x)
         return BiGSClassifierOutput(logits=logits.astype(jnp.float32), pooler_output=out.pooler_output,
@@ -470,7 +502,9 @@ class BiGSForTokenClassificationModule(_HeadModule):
     @nn.compact
     def __call__(self, input_ids, attention_mask=None, token_type_ids=None, position_ids=None,
                  deterministic: bool = True, output_hidden_states: bool = False):
-        out = self.body(False)(input_ids, attention_mask, token_type_ids, position_ids, deterministic, output_hidden_states)
+        out = self.body(False)(
+            input_ids, attention_mask, token_type_ids, position_ids, deterministic, output_hidden_states
+        )
         x = self.head_dropout(out.last_hidden_state, deterministic)
         logits = nn.Dense(self.config.num_labels, dtype=self.dtype, param_dtype=jnp.float32, name="classifier")(x)
         return BiGSTokenClassifierOutput(logits=logits.astype(jnp.float32), last_hidden_state=out.last_hidden_state,
@@ -481,7 +515,9 @@ class BiGSForQuestionAnsweringModule(_HeadModule):
     @nn.compact
     def __call__(self, input_ids, attention_mask=None, token_type_ids=None, position_ids=None,
                  deterministic: bool = True, output_hidden_states: bool = False):
-        out = self.body(False)(input_ids, attention_mask, token_type_ids, position_ids, deterministic, output_hidden_states)
+        out = self.body(False)(
+            input_ids, attention_mask, token_type_ids, position_ids, deterministic, output_hidden_states
+        )
         logits = nn.Dense(2, dtype=self.dtype, param_dtype=jnp.float32, name="qa_outputs")(out.last_hidden_state)
         logits = logits.astype(jnp.float32)
         return BiGSQuestionAnsweringOutput(start_logits=logits[..., 0], end_logits=logits[..., 1],
@@ -661,7 +697,9 @@ class BiGSForMultipleChoice(BiGSPreTrainedModel):
         if np.ndim(input_ids) != 3:
             raise ValueError(f"input_ids must have shape (batch, choices, length), got shape {np.shape(input_ids)}")
         B, C, L = np.shape(input_ids)
-        flat = lambda x: None if x is None else np.reshape(np.broadcast_to(x, (B, C, L)) if np.ndim(x) == 3 else x, (B * C, L))
+        flat = lambda x: (
+            None if x is None else np.reshape(np.broadcast_to(x, (B, C, L)) if np.ndim(x) == 3 else x, (B * C, L))
+        )
         for name, x in (("attention_mask", attention_mask), ("token_type_ids", token_type_ids)):
             if x is not None and tuple(np.shape(x)) != (B, C, L):
                 raise ValueError(f"{name} has shape {tuple(np.shape(x))} but input_ids has shape {(B, C, L)}")

@@ -7,7 +7,7 @@ Docs: https://bigs-nb.github.io/bigs_nb/train.html.md"""
 # %% ../nbs/07_train.ipynb #e3c19955
 from __future__ import annotations
 import argparse, contextlib, dataclasses, json, logging, math, os, shutil, signal, sys, threading, time
-from dataclasses import dataclass, field, asdict
+from dataclasses import dataclass, asdict
 from pathlib import Path
 from typing import Sequence
 import numpy as np
@@ -15,7 +15,7 @@ import jax, jax.numpy as jnp
 import optax
 from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
 from tqdm.auto import tqdm
-from .data import (MLMDataset, H5Dataset, BatchIterator, load_texts, train_tokenizer, tokenizer_from_dir,
+from .data import (MLMDataset, H5Dataset, BatchIterator, load_texts, train_tokenizer,
                    check_mlm_tokenizer, pack_blocks, reuse_tokenizer, tokenizer_settings, SPECIAL_TOKENS)
 from .model import BiGSConfig, BiGSForMaskedLM
 
@@ -75,7 +75,8 @@ def make_schedule(kind: str, peak_lr: float, total_steps: int, warmup_steps: int
 # %% ../nbs/07_train.ipynb #fe51382e
 def make_optimizer(learning_rate=1.0, weight_decay: float = 0.05, b1: float = 0.9, b2: float = 0.98, eps: float = 1e-6,
                    clip_norm: float | None = None, grad_accum: int = 1, ssm_lr_mult: float | None = None):
-    "AdamW (lr: a float or a schedule) with decay masked off biases/LayerNorm, optional clipping, SSM lr multiplier and accumulation."
+    """AdamW (lr: a float or a schedule) with decay masked off biases/LayerNorm, optional clipping, SSM lr multiplier
+    and accumulation."""
     schedule = learning_rate if callable(learning_rate) else optax.constant_schedule(learning_rate)
     def adamw(lr, exclude_ssm):
         return optax.adamw(lr, b1=b1, b2=b2, eps=eps, weight_decay=weight_decay,
@@ -119,28 +120,38 @@ def shard_batch(batch: dict, mesh: Mesh) -> dict:
 
 def init_state(params, tx, seed: int, mesh: Mesh) -> dict:
     "Replicated train state: params, optimizer state, step counter and base PRNG key."
-    params = jax.tree.map(lambda x: jnp.array(x, copy=True), params)   # the step donates the state: never the caller's arrays
+    # the step donates the state: never the caller's arrays
+    params = jax.tree.map(lambda x: jnp.array(x, copy=True), params)
     state = dict(params=params, opt_state=tx.init(params), step=jnp.zeros((), jnp.int32),
                  rng=jax.random.key_data(jax.random.key(seed)))
     return jax.device_put(state, NamedSharding(mesh, P()))
 
 # %% ../nbs/07_train.ipynb #e54e1e19
-LAUNCH_ENV = dict(coordinator="JAX_COORDINATOR_ADDRESS", num_processes="BIGS_NUM_PROCESSES", process_id="BIGS_PROCESS_ID")
+LAUNCH_ENV = dict(
+    coordinator="JAX_COORDINATOR_ADDRESS", num_processes="BIGS_NUM_PROCESSES", process_id="BIGS_PROCESS_ID"
+)
 
-def launch_settings(coordinator: str | None = None, num_processes: int | None = None, process_id: int | None = None) -> dict:
+def launch_settings(
+    coordinator: str | None = None, num_processes: int | None = None, process_id: int | None = None
+) -> dict:
     "The explicit multi-process launch (arguments, else the LAUNCH_ENV variables), checked; {} when none is given."
     env = os.environ
     n = num_processes if num_processes is not None else env.get(LAUNCH_ENV["num_processes"])
     i = process_id if process_id is not None else env.get(LAUNCH_ENV["process_id"])
     if coordinator is None and n is None and i is None: return {}
     c = coordinator or env.get(LAUNCH_ENV["coordinator"])
-    missing = [f"--{k.replace('_', '-')} ({LAUNCH_ENV[k]})" for k, v in (("coordinator", c), ("num_processes", n), ("process_id", i)) if v is None]
+    missing = [
+        f"--{k.replace('_', '-')} ({LAUNCH_ENV[k]})"
+        for k, v in (("coordinator", c), ("num_processes", n), ("process_id", i))
+        if v is None
+    ]
     if missing: raise ValueError(f"a multi-process launch needs the coordinator, the number of processes and this "
                                  f"process's id together; missing: {', '.join(missing)}")
     try: n, i = int(n), int(i)
     except ValueError: raise ValueError(f"num_processes and process_id must be integers, got {n!r} and {i!r}") from None
     host, _, port = str(c).rpartition(":")
-    if not host or not port.isdigit(): raise ValueError(f"the coordinator must be HOST:PORT (e.g. 127.0.0.1:7654), got {c!r}")
+    if not host or not port.isdigit():
+        raise ValueError(f"the coordinator must be HOST:PORT (e.g. 127.0.0.1:7654), got {c!r}")
     if n < 1 or not 0 <= i < n: raise ValueError(f"process_id must be in 0..{n - 1} for {n} processes, got {i}")
     return dict(coordinator_address=str(c), num_processes=n, process_id=i)
 
@@ -153,7 +164,8 @@ def _cluster_job() -> bool:
 
 def maybe_initialize_distributed(mode: str = "auto", coordinator: str | None = None, num_processes: int | None = None,
                                  process_id: int | None = None) -> bool:
-    "Join a multi-process job (before JAX's first computation): as launched explicitly, or as the cluster says ('auto', 'on')."
+    """Join a multi-process job (before JAX's first computation): as launched explicitly, or as the cluster says
+    ('auto', 'on')."""
     if mode not in ("auto", "on", "off"): raise ValueError(f"distributed must be 'auto', 'on' or 'off', got {mode!r}")
     if jax.distributed.is_initialized(): return True
     explicit = launch_settings(coordinator, num_processes, process_id)
@@ -188,7 +200,8 @@ def process_sum(x) -> np.ndarray:
 STOP_REASONS = ("SIGINT", "SIGTERM", "time budget", "stop_after")
 
 def agree_stop(why: str | None) -> str | None:
-    "The stop reason every process uses: a signal or a time budget seen by one process stops them all at the same update."
+    """The stop reason every process uses: a signal or a time budget seen by one process stops them all at the same
+    update."""
     if jax.process_count() == 1: return why
     from jax.experimental import multihost_utils
     codes = multihost_utils.process_allgather(np.int32(STOP_REASONS.index(why) + 1 if why else 0))
@@ -196,14 +209,21 @@ def agree_stop(why: str | None) -> str | None:
     return STOP_REASONS[first - 1] if first else None
 
 LAUNCH_HELP = dict(
-    coordinator=f"multi-process launch: HOST:PORT where process 0 serves the coordinator (env {LAUNCH_ENV['coordinator']})",
+    coordinator="multi-process launch: HOST:PORT where process 0 serves the coordinator (env "
+                f"{LAUNCH_ENV['coordinator']})",
     num_processes=f"multi-process launch: number of processes (env {LAUNCH_ENV['num_processes']})",
-    process_id=f"multi-process launch: this process, 0..N-1; process 0 writes metrics and the model (env {LAUNCH_ENV['process_id']})")
+    process_id="multi-process launch: this process, 0..N-1; process 0 writes metrics and the model (env "
+               f"{LAUNCH_ENV['process_id']})",
+)
 
 def add_launch_flags(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    "Add --coordinator, --num-processes, --process-id (one command per process; SLURM, Open MPI and TPU pods need none)."
-    g = parser.add_argument_group("multi-process launch", "Start one command per process with the same flags and its own "
-                                  "--process-id. Under SLURM, Open MPI or on a TPU pod slice leave these out: JAX reads the job.")
+    """Add --coordinator, --num-processes, --process-id (one command per process; SLURM, Open MPI and TPU pods need
+    none)."""
+    g = parser.add_argument_group(
+        "multi-process launch",
+        "Start one command per process with the same flags and its own "
+        "--process-id. Under SLURM, Open MPI or on a TPU pod slice leave these out: JAX reads the job.",
+    )
     g.add_argument("--coordinator", default=None, metavar="HOST:PORT", help=LAUNCH_HELP["coordinator"])
     g.add_argument("--num-processes", type=int, default=None, metavar="N", help=LAUNCH_HELP["num_processes"])
     g.add_argument("--process-id", type=int, default=None, metavar="I", help=LAUNCH_HELP["process_id"])
@@ -280,7 +300,8 @@ class Checkpoints:
 
     def saved_param_shapes(self, step: int) -> dict:
         "{path: shape} of the parameters saved at `step`, from the checkpoint's metadata (not its arrays)."
-        absl = logging.getLogger("absl"); level = absl.level
+        absl = logging.getLogger("absl")
+        level = absl.level
         absl.setLevel(logging.ERROR)   # orbax notes at WARNING that the item folder has no step metadata: expected
         try:
             with self.ocp.StandardCheckpointer() as c: md = c.metadata(self.directory / str(step) / "state")
@@ -294,7 +315,10 @@ class Checkpoints:
         if not steps: raise FileNotFoundError(f"no checkpoint in {self.directory}")
         a = self.ocp.args
         abstract = jax.tree.map(self.ocp.utils.to_shape_dtype_struct, state)
-        want = {jax.tree_util.keystr(p): tuple(x.shape) for p, x in jax.tree_util.tree_flatten_with_path(abstract["params"])[0]}
+        want = {
+            jax.tree_util.keystr(p): tuple(x.shape)
+            for p, x in jax.tree_util.tree_flatten_with_path(abstract["params"])[0]
+        }
         damaged = []
         for s in steps:
             try:
@@ -305,11 +329,14 @@ class Checkpoints:
                 if step is not None: raise
                 _log.warning("checkpoint %s cannot be read (%s: %s); trying the one before", self.directory / str(s),
                              type(e).__name__, (str(e).strip().splitlines() or [""])[0][:160])
-                damaged.append(s); continue
+                damaged.append(s)
+                continue
             if damaged: self._set_aside(damaged)
             return r.state, r.record
-        raise ValueError(f"none of the checkpoints in {self.directory} can be read (updates {', '.join(map(str, steps))}); "
-                         "move the folder away to start again")
+        raise ValueError(
+            f"none of the checkpoints in {self.directory} can be read (updates {', '.join(map(str, steps))}); "
+            "move the folder away to start again"
+        )
 
     def _check_fits(self, step: int, saved: dict, want: dict):
         "CheckpointMismatch listing the parameters whose saved shape differs from the model's (other settings)."
@@ -326,7 +353,9 @@ class Checkpoints:
             for s in steps:
                 dest = self.directory / f"{s}.unreadable"
                 n = 1
-                while dest.exists(): n += 1; dest = self.directory / f"{s}.unreadable.{n}"
+                while dest.exists():
+                    n += 1
+                    dest = self.directory / f"{s}.unreadable.{n}"
                 os.replace(self.directory / str(s), dest)
                 _log.warning("moved the unreadable checkpoint to %s", dest)
         if jax.process_count() > 1:
@@ -339,7 +368,8 @@ class Checkpoints:
         step = self.latest_step() if step is None else step
         if step is None: raise FileNotFoundError(f"no checkpoint in {self.directory}")
         a = self.ocp.args
-        meta = self.ocp.StandardCheckpointHandler().metadata(self.directory / str(step) / "state")   # shapes, any topology
+        # shapes, any topology
+        meta = self.ocp.StandardCheckpointHandler().metadata(self.directory / str(step) / "state")
         here = jax.sharding.SingleDeviceSharding(jax.local_devices()[0])
         abstract = jax.tree.map(lambda m: jax.ShapeDtypeStruct(m.shape, m.dtype, sharding=here), meta)
         r = self.manager.restore(step, args=a.Composite(state=a.StandardRestore(abstract), record=a.JsonRestore()))
@@ -354,7 +384,8 @@ class PretrainConfig:
     "Settings of a pretraining run (each is a `bigs pretrain` flag)."
     output_dir: str = "runs/pretrain"
     # data
-    corpus: str = "bbc"                 # 'bbc', a local .txt/.jsonl/.csv file or folder, HDF5 shards, or a datasets name
+    # 'bbc', a local .txt/.jsonl/.csv file or folder, HDF5 shards, or a datasets name
+    corpus: str = "bbc"
     corpus_config: str | None = None    # datasets config, e.g. wikitext-103-raw-v1
     corpus_split: str = "train"
     text_field: str = "text"
@@ -373,7 +404,8 @@ class PretrainConfig:
     intermediate_size: int = 256
     num_ssm: int = 64
     max_position_embeddings: int | None = None  # None: seq_len
-    pre_norm: bool = False              # 'small' only: False is post-norm, LN(h + f(h)) (see "Keeping the stream in scale")
+    # 'small' only: False is post-norm, LN(h + f(h)) (see "Keeping the stream in scale")
+    pre_norm: bool = False
     initializer_range: float = 0.02     # 'small' only: std of the embedding and encoder Dense kernels at init
     dropout: float = 0.0                # the paper's 0.1 regularizes long runs; a five-minute run learns faster without
     bf16: bool = False
@@ -423,20 +455,26 @@ def prepare_data(cfg: PretrainConfig, out_dir: str | Path, vocab_size: int | Non
     "Tokenizer, train/eval datasets and the most-frequent-token baseline for a run."
     out_dir = Path(out_dir)
     if _is_h5(cfg.corpus):
-        if cfg.tokenizer is None: raise ValueError("HDF5 shards are already tokenized: pass the tokenizer they were made with")
+        if cfg.tokenizer is None:
+            raise ValueError("HDF5 shards are already tokenized: pass the tokenizer they were made with")
         from bigs_nb.hub import load_tokenizer
         tok = check_mlm_tokenizer(load_tokenizer(cfg.tokenizer), vocab_size)
         full = H5Dataset(cfg.corpus)
-        if full.seq_len != cfg.seq_len: raise ValueError(f"the HDF5 shards hold blocks of {full.seq_len} tokens, not seq_len={cfg.seq_len}")
+        if full.seq_len != cfg.seq_len:
+            raise ValueError(f"the HDF5 shards hold blocks of {full.seq_len} tokens, not seq_len={cfg.seq_len}")
         n_eval = int(len(full) * cfg.eval_fraction)
-        train, ev = Subset(full, np.arange(len(full) - n_eval)), (Subset(full, np.arange(len(full) - n_eval, len(full))) if n_eval else None)
+        train, ev = (
+            Subset(full, np.arange(len(full) - n_eval)),
+            (Subset(full, np.arange(len(full) - n_eval, len(full))) if n_eval else None),
+        )
         sample = train.get(np.arange(min(len(train), 4096)))
         labels, w = sample["masked_lm_ids"], sample["masked_lm_weights"] > 0
         counts = np.bincount(labels[w], minlength=len(tok))
     else:
         docs = load_texts(cfg.corpus, cfg.corpus_config, cfg.corpus_split, cfg.text_field, cfg.max_docs)
         every = round(1 / cfg.eval_fraction) if cfg.eval_fraction > 0 else 0
-        if every and len(docs) < 2 * every: raise ValueError(f"the corpus has {len(docs)} documents, too few to hold out 1 in {every}")
+        if every and len(docs) < 2 * every:
+            raise ValueError(f"the corpus has {len(docs)} documents, too few to hold out 1 in {every}")
         train_docs = [d for i, d in enumerate(docs) if not every or i % every]
         eval_docs = [d for i, d in enumerate(docs) if every and i % every == 0]
         tok_dir = out_dir / "tokenizer"
@@ -453,7 +491,11 @@ def prepare_data(cfg: PretrainConfig, out_dir: str | Path, vocab_size: int | Non
         kw = dict(max_predictions=cfg.max_predictions, mask_prob=cfg.mask_prob)
         blocks = pack_blocks(train_docs, tok, cfg.seq_len)
         train = MLMDataset.from_tokenizer(blocks, tok, seed=cfg.seed, **kw)
-        ev = MLMDataset.from_tokenizer(pack_blocks(eval_docs, tok, cfg.seq_len), tok, seed=cfg.seed + 1, **kw) if eval_docs else None
+        ev = (
+            MLMDataset.from_tokenizer(pack_blocks(eval_docs, tok, cfg.seq_len), tok, seed=cfg.seed + 1, **kw)
+            if eval_docs
+            else None
+        )
         counts = np.bincount(blocks.ravel(), minlength=len(tok))
         counts[list(tok.all_special_ids)] = 0
     return dict(tokenizer=tok, train=train, eval=ev, baseline_token=int(counts.argmax()))
@@ -471,7 +513,9 @@ def _model_config(cfg: PretrainConfig, vocab_size: int) -> tuple[BiGSConfig, dic
                         initializer_range=cfg.initializer_range)
         return mc, None
     if cfg.model == "bigs_128":
-        mc = BiGSConfig.bigs_128(); mc.vocab_size = vocab_size; mc.hidden_dropout_prob = cfg.dropout
+        mc = BiGSConfig.bigs_128()
+        mc.vocab_size = vocab_size
+        mc.hidden_dropout_prob = cfg.dropout
         return mc, None
     m = BiGSForMaskedLM.from_pretrained(cfg.model)
     return m.config, m.params
@@ -482,18 +526,21 @@ def _evaluate(eval_step, params, batches, mesh, probe=None) -> dict:
     for b in batches: tot += np.array([float(x) for x in eval_step(params, shard_batch(b, mesh))])
     loss = tot[0] / max(tot[2], 1)
     stats = probe(params, batches[0]) if probe is not None else {}
-    return dict(eval_loss=float(loss), eval_acc=float(tot[1] / max(tot[2], 1)), eval_ppl=math.exp(min(loss, 50)), **stats)
+    return dict(
+        eval_loss=float(loss), eval_acc=float(tot[1] / max(tot[2], 1)), eval_ppl=math.exp(min(loss, 50)), **stats
+    )
 
 def _baseline_acc(batches, token: int) -> float:
     "Accuracy of always predicting `token` on the real predictions of `batches`."
     hits = sum(float(((b["masked_lm_ids"] == token) * b["masked_lm_weights"]).sum()) for b in batches)
-    hits, n = process_sum([hits, sum(float(b["masked_lm_weights"].sum()) for b in batches)])   # each process has its part
+    # each process has its part
+    hits, n = process_sum([hits, sum(float(b["masked_lm_weights"].sum()) for b in batches)])
     return float(hits / max(n, 1))
 
 # %% ../nbs/07_train.ipynb #162c2fb2
 def plot_metrics(metrics_path: str | Path, baseline_acc: float | None = None, out: str | Path | None = None):
     "Loss and MLM-accuracy curves (train and held-out) from a metrics.jsonl; saved to `out` if given."
-    import matplotlib; import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt
     recs = [json.loads(l) for l in Path(metrics_path).read_text().splitlines() if l.strip()]
     tr, ev = [r for r in recs if "loss" in r], [r for r in recs if "eval_loss" in r]
     fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.2))
@@ -503,8 +550,11 @@ def plot_metrics(metrics_path: str | Path, baseline_acc: float | None = None, ou
         a.plot([r["step"] for r in ev], [r["eval_loss"] for r in ev], "o-", label="held out")
         b.plot([r["step"] for r in ev], [r["eval_acc"] for r in ev], "o-", label="held out")
     if baseline_acc is not None: b.axhline(baseline_acc, color="gray", ls="--", label="most frequent token")
-    a.set(xlabel="update", ylabel="MLM loss"); b.set(xlabel="update", ylabel="MLM accuracy")
-    a.legend(); b.legend(); fig.tight_layout()
+    a.set(xlabel="update", ylabel="MLM loss")
+    b.set(xlabel="update", ylabel="MLM accuracy")
+    a.legend()
+    b.legend()
+    fig.tight_layout()
     if out is not None: fig.savefig(out, dpi=100)
     plt.close(fig)
     return fig
@@ -513,7 +563,9 @@ def plot_metrics(metrics_path: str | Path, baseline_acc: float | None = None, ou
 def check_pretrain_config(cfg: PretrainConfig) -> PretrainConfig:
     "ValueError naming the first setting that cannot work (its name and value); returns `cfg` when all can."
     is_int = lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-    is_num = lambda v: isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and math.isfinite(v)
+    is_num = lambda v: (
+        isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and math.isfinite(v)
+    )
     def need(ok, name, what):
         if not ok: raise ValueError(f"{name} must be {what}, got {getattr(cfg, name)!r}")
     for n in ("steps", "batch_size", "seq_len", "vocab_size", "max_predictions", "hidden_size", "num_layers",
@@ -522,14 +574,24 @@ def check_pretrain_config(cfg: PretrainConfig) -> PretrainConfig:
     for n in ("warmup_steps", "save_every", "eval_every", "eval_batches"):
         need(is_int(getattr(cfg, n)) and getattr(cfg, n) >= 0, n, "an integer >= 0")
     for n in ("max_docs", "max_position_embeddings", "stop_after"):
-        need(getattr(cfg, n) is None or is_int(getattr(cfg, n)) and getattr(cfg, n) >= 1, n, "a positive integer (or unset)")
+        need(
+            getattr(cfg, n) is None or is_int(getattr(cfg, n)) and getattr(cfg, n) >= 1,
+            n,
+            "a positive integer (or unset)",
+        )
     for n in ("lr", "eps"): need(is_num(getattr(cfg, n)) and getattr(cfg, n) > 0, n, "a positive number")
     need(is_num(cfg.mask_prob) and 0 < cfg.mask_prob <= 1, "mask_prob", "in (0, 1]")
-    for n in ("eval_fraction", "dropout", "b1", "b2"): need(is_num(getattr(cfg, n)) and 0 <= getattr(cfg, n) < 1, n, "in [0, 1)")
-    for n in ("end_lr_ratio", "weight_decay"): need(is_num(getattr(cfg, n)) and getattr(cfg, n) >= 0, n, "a number >= 0")
+    for n in ("eval_fraction", "dropout", "b1", "b2"):
+        need(is_num(getattr(cfg, n)) and 0 <= getattr(cfg, n) < 1, n, "in [0, 1)")
+    for n in ("end_lr_ratio", "weight_decay"):
+        need(is_num(getattr(cfg, n)) and getattr(cfg, n) >= 0, n, "a number >= 0")
     for n in ("clip_norm", "ssm_lr_mult"):
         need(getattr(cfg, n) is None or is_num(getattr(cfg, n)) and getattr(cfg, n) >= 0, n, "a number >= 0 (or unset)")
-    need(cfg.max_seconds is None or is_num(cfg.max_seconds) and cfg.max_seconds > 0, "max_seconds", "a positive number (or unset)")
+    need(
+        cfg.max_seconds is None or is_num(cfg.max_seconds) and cfg.max_seconds > 0,
+        "max_seconds",
+        "a positive number (or unset)",
+    )
     need(cfg.seq_len >= 4, "seq_len", "at least 4 ([CLS], two tokens, [SEP])")
     need(cfg.max_predictions <= cfg.seq_len - 2, "max_predictions", f"at most seq_len - 2 = {cfg.seq_len - 2}")
     need(cfg.vocab_size > len(SPECIAL_TOKENS), "vocab_size", f"above the {len(SPECIAL_TOKENS)} special tokens")
@@ -543,11 +605,13 @@ def _pretrain(cfg: PretrainConfig, devices: Sequence | None, started, model_clas
     "The body of `pretrain` for `model_class` (a BiGSForMaskedLM-like class); calls `started()` once set up."
     maybe_initialize_distributed(cfg.distributed)
     if cfg.schedule not in SCHEDULES: raise ValueError(f"unknown schedule {cfg.schedule!r}; choose one of {SCHEDULES}")
-    out = Path(cfg.output_dir); out.mkdir(parents=True, exist_ok=True)
+    out = Path(cfg.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
     lead = jax.process_index() == 0
     mesh = make_mesh(devices)
     n_dev = mesh.devices.size
-    if cfg.batch_size % n_dev: raise ValueError(f"batch_size {cfg.batch_size} must be a multiple of the {n_dev} devices")
+    if cfg.batch_size % n_dev:
+        raise ValueError(f"batch_size {cfg.batch_size} must be a multiple of the {n_dev} devices")
     ckpt_dir = out / "checkpoints"
     has_ckpt = ckpt_dir.exists() and any(ckpt_dir.iterdir())
     run_file = out / "run_config.json"
@@ -585,7 +649,8 @@ def _pretrain(cfg: PretrainConfig, devices: Sequence | None, started, model_clas
     start = 0
     if cfg.resume and ckpts.latest_step() is not None:
         state, record = ckpts.restore(state)
-        start = int(record["update"]); it.load_state_dict(record["data"])
+        start = int(record["update"])
+        it.load_state_dict(record["data"])
     if lead: run_file.write_text(json.dumps(asdict(cfg), indent=2))   # only now: the settings fit the saved state
     started()
     train_step, eval_step = make_train_step(model.module, tx, mesh), make_eval_step(model.module, mesh)
@@ -606,7 +671,8 @@ def _pretrain(cfg: PretrainConfig, devices: Sequence | None, started, model_clas
             with open(metrics_path, "a") as f: f.write(json.dumps(rec) + "\n")
     tokens_per_step = cfg.batch_size * cfg.seq_len * k
     bar = tqdm(total=cfg.steps, initial=start, desc="pretraining", disable=not (cfg.progress and lead), unit="step")
-    last = dict(loss=float("nan"), acc=float("nan")); ev = {}
+    last = dict(loss=float("nan"), acc=float("nan"))
+    ev = {}
     t_run, t_log, n_log, done = time.time(), time.time(), 0, start
     timed = dict(tokens=0, seconds=0.0)      # training steps only: evaluation and checkpoints excluded
     try:
@@ -619,10 +685,13 @@ def _pretrain(cfg: PretrainConfig, devices: Sequence | None, started, model_clas
                     good = ckpts.latest_step()
                     raise FloatingPointError(
                         f"the loss became {loss} at update {update + 1}: training stopped. The last good checkpoint is "
-                        f"{'update ' + str(good) if good is not None else 'none'} in {ckpt_dir}; lower the learning rate "
-                        "(--lr), clip gradients (--clip-norm) or use float32 and resume from it")
+                        f"{'update ' + str(good) if good is not None else 'none'} in {ckpt_dir}; lower the learning "
+                        "rate "
+                        "(--lr), clip gradients (--clip-norm) or use float32 and resume from it"
+                    )
             done = update + 1
-            last = dict(loss=loss, acc=float(m["acc"])); n_log += 1
+            last = dict(loss=loss, acc=float(m["acc"]))
+            n_log += 1
             bar.update(1)
             if done % cfg.log_every == 0 or done == cfg.steps:
                 dt = time.time() - t_log
@@ -631,13 +700,21 @@ def _pretrain(cfg: PretrainConfig, devices: Sequence | None, started, model_clas
                 timed["seconds"] += dt
                 rec = dict(step=done, **last, lr=float(sched(done - 1)), grad_norm=float(m["grad_norm"]),
                            tokens_per_s=tps, elapsed_s=time.time() - t_run)
-                log(rec); bar.set_postfix(loss=f"{loss:.3f}", acc=f"{last['acc']:.3f}", tok_s=f"{tps:,.0f}")
+                log(rec)
+                bar.set_postfix(loss=f"{loss:.3f}", acc=f"{last['acc']:.3f}", tok_s=f"{tps:,.0f}")
                 t_log, n_log = time.time(), 0
             if eval_batches and cfg.eval_every and done % cfg.eval_every == 0 and done != cfg.steps:
-                ev = _evaluate(eval_step, state["params"], eval_batches, mesh, probe); log(dict(step=done, **ev)); t_log = time.time()
-            if cfg.save_every and done % cfg.save_every == 0: save(done); t_log = time.time()
-            why = agree_stop(stop["why"] or ("time budget" if cfg.max_seconds and time.time() - t_run > cfg.max_seconds else None)
-                             or ("stop_after" if cfg.stop_after and done - start >= cfg.stop_after else None))
+                ev = _evaluate(eval_step, state["params"], eval_batches, mesh, probe)
+                log(dict(step=done, **ev))
+                t_log = time.time()
+            if cfg.save_every and done % cfg.save_every == 0:
+                save(done)
+                t_log = time.time()
+            why = agree_stop(
+                stop["why"]
+                or ("time budget" if cfg.max_seconds and time.time() - t_run > cfg.max_seconds else None)
+                or ("stop_after" if cfg.stop_after and done - start >= cfg.stop_after else None)
+            )
             if why:
                 stop["why"] = why
                 break
@@ -653,7 +730,17 @@ def _pretrain(cfg: PretrainConfig, devices: Sequence | None, started, model_clas
                   baseline_token=tok.convert_ids_to_tokens(data["baseline_token"]))
     if eval_batches: result.update(_evaluate(eval_step, state["params"], eval_batches, mesh, probe))
     if lead:
-        if eval_batches: log(dict(step=done, **{k_: result[k_] for k_ in ("eval_loss", "eval_acc", "eval_ppl", "stream_rms", "layer_grad_norm") if k_ in result}))
+        if eval_batches:
+            log(
+                dict(
+                    step=done,
+                    **{
+                        k_: result[k_]
+                        for k_ in ("eval_loss", "eval_acc", "eval_ppl", "stream_rms", "layer_grad_norm")
+                        if k_ in result
+                    },
+                )
+            )
         from bigs_nb.hub import save_pretrained
         params = jax.device_get(state["params"])
         model_dir = save_pretrained(model_class(mconf, params=params), out / "model", tokenizer=tok)
@@ -678,7 +765,8 @@ def _undo_failed_start(out: Path):
         raise
 
 def pretrain(cfg: PretrainConfig, devices: Sequence | None = None, model_class=BiGSForMaskedLM) -> dict:
-    "Run (or resume) MLM pretraining of `model_class`; returns paths and final metrics. A failed start leaves `output_dir` as it was."
+    """Run (or resume) MLM pretraining of `model_class`; returns paths and final metrics. A failed start leaves
+    `output_dir` as it was."""
     check_pretrain_config(cfg)
     with _undo_failed_start(Path(cfg.output_dir)) as started:
         return _pretrain(cfg, devices, started, model_class)
@@ -693,38 +781,69 @@ def _flag_type(f: dataclasses.Field):
 
 PRETRAIN_HELP = dict(
     output_dir="folder for the tokenizer, checkpoints, metrics.jsonl, the plot and the final model (model/)",
-    corpus="'bbc' (the BBC pretrain articles, offline), a .txt/.jsonl/.csv file or folder, HDF5 shards, or a datasets name",
-    corpus_config="datasets config name (e.g. wikitext-103-raw-v1)", corpus_split="datasets split",
-    text_field="field/column holding the text (jsonl, csv, datasets)", max_docs="read at most this many documents",
+    corpus="'bbc' (the BBC pretrain articles, offline), a .txt/.jsonl/.csv file or folder, HDF5 shards, or a datasets "
+           "name",
+    corpus_config="datasets config name (e.g. wikitext-103-raw-v1)",
+    corpus_split="datasets split",
+    text_field="field/column holding the text (jsonl, csv, datasets)",
+    max_docs="read at most this many documents",
     tokenizer="tokenizer folder, file or hub id (default: train a WordPiece tokenizer on the corpus)",
-    vocab_size="size of the trained tokenizer", seq_len="block length L in tokens ([CLS] ... [SEP] + padding)",
-    max_predictions="masked positions per block at most", mask_prob="share of tokens to mask",
-    eval_fraction="share of documents held out for evaluation", eval_batches="held-out batches per evaluation",
-    model="'small' (sized by the flags below), 'bigs_128' (the released sizes), or a checkpoint folder/hub id to continue",
-    hidden_size="hidden size H", num_layers="number of BiGS layers", intermediate_size="intermediate size I",
-    num_ssm="SSM state size N", max_position_embeddings="model length (default: seq_len)",
+    vocab_size="size of the trained tokenizer",
+    seq_len="block length L in tokens ([CLS] ... [SEP] + padding)",
+    max_predictions="masked positions per block at most",
+    mask_prob="share of tokens to mask",
+    eval_fraction="share of documents held out for evaluation",
+    eval_batches="held-out batches per evaluation",
+    model="'small' (sized by the flags below), 'bigs_128' (the released sizes), or a checkpoint folder/hub id to "
+          "continue",
+    hidden_size="hidden size H",
+    num_layers="number of BiGS layers",
+    intermediate_size="intermediate size I",
+    num_ssm="SSM state size N",
+    max_position_embeddings="model length (default: seq_len)",
     pre_norm="pre-norm layers h + f(LN(h)) as in the released models (default for 'small': post-norm LN(h + f(h)))",
     initializer_range="std of the normal init of embeddings and encoder kernels ('small' only)",
-    dropout="dropout on the embeddings", bf16="compute in bfloat16 (parameters stay float32)",
-    steps="optimizer updates", batch_size="global batch (blocks per update, split over devices and processes)",
-    lr="peak learning rate", warmup_steps="linear warmup updates", schedule="after warmup: cosine, linear or constant",
-    end_lr_ratio="final learning rate as a fraction of the peak", weight_decay="AdamW weight decay (not on biases, LayerNorm)",
-    b1="Adam beta1", b2="Adam beta2", eps="Adam epsilon", clip_norm="clip the global gradient norm (0: off)",
-    grad_accum="accumulate this many micro-batches per update", ssm_lr_mult="lr multiplier and no decay for A_re/A_im/log_step",
-    seed="seed of initialization, shuffling, masking and dropout", save_every="checkpoint every N updates (0: only at the end)",
-    keep="checkpoints to keep", eval_every="evaluate every N updates (0: only at the end)", log_every="log metrics every N updates",
-    resume="continue from the latest checkpoint in output_dir", max_seconds="stop (with a checkpoint) after this much time",
-    stop_after="stop (with a checkpoint) after this many updates", progress="show a progress bar",
-    distributed="join a multi-process job: auto (when launched with the flags below, or by SLURM, Open MPI, a TPU pod), on, off")
+    dropout="dropout on the embeddings",
+    bf16="compute in bfloat16 (parameters stay float32)",
+    steps="optimizer updates",
+    batch_size="global batch (blocks per update, split over devices and processes)",
+    lr="peak learning rate",
+    warmup_steps="linear warmup updates",
+    schedule="after warmup: cosine, linear or constant",
+    end_lr_ratio="final learning rate as a fraction of the peak",
+    weight_decay="AdamW weight decay (not on biases, LayerNorm)",
+    b1="Adam beta1",
+    b2="Adam beta2",
+    eps="Adam epsilon",
+    clip_norm="clip the global gradient norm (0: off)",
+    grad_accum="accumulate this many micro-batches per update",
+    ssm_lr_mult="lr multiplier and no decay for A_re/A_im/log_step",
+    seed="seed of initialization, shuffling, masking and dropout",
+    save_every="checkpoint every N updates (0: only at the end)",
+    keep="checkpoints to keep",
+    eval_every="evaluate every N updates (0: only at the end)",
+    log_every="log metrics every N updates",
+    resume="continue from the latest checkpoint in output_dir",
+    max_seconds="stop (with a checkpoint) after this much time",
+    stop_after="stop (with a checkpoint) after this many updates",
+    progress="show a progress bar",
+    distributed="join a multi-process job: auto (when launched with the flags below, or by SLURM, Open MPI, a TPU "
+                "pod), on, off",
+)
 
 def pretrain_parser() -> argparse.ArgumentParser:
     "Argument parser with one flag per PretrainConfig field."
-    p = argparse.ArgumentParser(prog="bigs pretrain", description="MLM pretraining of BiGS (default: a small model on the BBC News articles, offline, ~5 min on 2 CPU cores).",
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="bigs pretrain",
+        description="MLM pretraining of BiGS (default: a small model on the BBC News articles, offline, ~5 min on 2 "
+                    "CPU cores).",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
     for f in dataclasses.fields(PretrainConfig):
         flag = "--" + f.name.replace("_", "-")
         h = PRETRAIN_HELP.get(f.name, f.name.replace("_", " "))
-        if f.type in (bool, "bool"): p.add_argument(flag, action=argparse.BooleanOptionalAction, default=f.default, help=h)
+        if f.type in (bool, "bool"):
+            p.add_argument(flag, action=argparse.BooleanOptionalAction, default=f.default, help=h)
         else: p.add_argument(flag, type=_flag_type(f), default=f.default, help=h)
     p.add_argument("--compile-cache", default=str(Path("~/.cache/bigs_nb/xla")),
                    help="JAX persistent compilation cache folder ('none' to switch it off)")
@@ -742,10 +861,15 @@ def pretrain_main(argv: Sequence[str] | None = None) -> int:
         print(f"bigs pretrain: {e}", file=sys.stderr)
         return 1
     if jax.process_index() == 0:
-        print(f"updates: {r['update']}" + (f" (stopped: {r['stopped']}; continue with --resume)" if r["stopped"] else ""))
+        print(
+            f"updates: {r['update']}" + (f" (stopped: {r['stopped']}; continue with --resume)" if r["stopped"] else "")
+        )
         if "eval_acc" in r:
-            print(f"held-out MLM accuracy: {r['eval_acc']:.3f} (loss {r['eval_loss']:.3f}, perplexity {r['eval_ppl']:.1f}); "
-                  f"predicting the most frequent token {r['baseline_token']!r}: {r['baseline_acc']:.3f}")
+            print(
+                f"held-out MLM accuracy: {r['eval_acc']:.3f} (loss {r['eval_loss']:.3f}, perplexity "
+                f"{r['eval_ppl']:.1f}); "
+                f"predicting the most frequent token {r['baseline_token']!r}: {r['baseline_acc']:.3f}"
+            )
         print(f"model:       {r['model_dir']}  (try: bigs fill-mask --model {r['model_dir']} \"the [MASK] rose.\")")
         print(f"metrics:     {r['metrics_path']}\nplot:        {r['plot_path']}\ncheckpoints: {r['checkpoint_dir']}")
     return 130 if r["stopped"] in ("SIGINT", "SIGTERM") else 0
@@ -753,34 +877,50 @@ def pretrain_main(argv: Sequence[str] | None = None) -> int:
 # %% ../nbs/07_train.ipynb #dea9b985
 def launch_local(command: Sequence[str], num_processes: int = 2, log_dir: str | Path | None = None,
                  timeout: float | None = None, env: dict | None = None) -> list[dict]:
-    "Run `bigs <command>` as one job of `num_processes` processes on this machine; each one's exit code, stdout, stderr."
+    """Run `bigs <command>` as one job of `num_processes` processes on this machine; each one's exit code, stdout,
+    stderr."""
     import socket, subprocess, tempfile
     if not command or command[0] not in ("pretrain", "finetune"):
         raise ValueError(f"launch_local runs `bigs pretrain` or `bigs finetune`, got {list(command)[:1]}")
-    with socket.socket() as s:                      # a free loopback port for the coordinator
-        s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]
-    env = {**(os.environ if env is None else env), "JAX_COORDINATOR_BIND_ADDRESS": f"127.0.0.1:{port}"}   # loopback only
-    log_dir = Path(log_dir or tempfile.mkdtemp(prefix="bigs_launch_")); log_dir.mkdir(parents=True, exist_ok=True)
+    with socket.socket() as s:  # a free loopback port for the coordinator
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    # loopback only
+    env = {**(os.environ if env is None else env), "JAX_COORDINATOR_BIND_ADDRESS": f"127.0.0.1:{port}"}
+    log_dir = Path(log_dir or tempfile.mkdtemp(prefix="bigs_launch_"))
+    log_dir.mkdir(parents=True, exist_ok=True)
     code = "import sys; from bigs_nb.cli import main; sys.exit(main())"
     procs = []
     for i in range(num_processes):
         flags = ["--coordinator", f"127.0.0.1:{port}", "--num-processes", str(num_processes), "--process-id", str(i)]
-        out, err = open(log_dir / f"process{i}.out", "w"), open(log_dir / f"process{i}.err", "w")   # files: a full pipe stalls the job
+        # files: a full pipe stalls the job
+        out, err = open(log_dir / f"process{i}.out", "w"), open(log_dir / f"process{i}.err", "w")
         procs.append(subprocess.Popen([sys.executable, "-c", code, *command, *flags], stdout=out, stderr=err, env=env))
-        out.close(); err.close()
+        out.close()
+        err.close()
     t0 = time.time()
     while any(p.poll() is None for p in procs):     # a failed or hung process would leave the others waiting for it
         if any(p.poll() not in (None, 0) for p in procs) or (timeout and time.time() - t0 > timeout): break
         time.sleep(0.1)
     for p in procs:
-        if p.poll() is None: p.kill(); p.wait()
+        if p.poll() is None:
+            p.kill()
+            p.wait()
     return [dict(process=i, returncode=p.returncode, stdout=(log_dir / f"process{i}.out").read_text(),
                  stderr=(log_dir / f"process{i}.err").read_text()) for i, p in enumerate(procs)]
 
 # %% ../nbs/07_train.ipynb #ef369e94
-def bench_pretrain_step(models: dict | None = None, batch_size: int = 16, steps: int = 5, max_predictions: int = 20,
-                        projections: Sequence[str] = ("masked", "all"), dtype=jnp.float32, devices: Sequence | None = None,
-                        optimizer=None, verbose: bool = True) -> list[dict]:
+def bench_pretrain_step(
+    models: dict | None = None,
+    batch_size: int = 16,
+    steps: int = 5,
+    max_predictions: int = 20,
+    projections: Sequence[str] = ("masked", "all"),
+    dtype=jnp.float32,
+    devices: Sequence | None = None,
+    optimizer=None,
+    verbose: bool = True,
+) -> list[dict]:
     "Train-step tokens/s of each BiGSConfig in `models` with each vocabulary projection; prints a table."
     if models is None:
         c = PretrainConfig()
@@ -793,31 +933,47 @@ def bench_pretrain_step(models: dict | None = None, batch_size: int = 16, steps:
     for name, mc in models.items():
         L, V, Pn = mc.max_position_embeddings, mc.vocab_size, max_predictions
         rng = np.random.default_rng(0)
-        pos = np.sort(np.stack([rng.choice(np.arange(1, L), Pn, replace=False) for _ in range(batch_size)]), 1).astype(np.int32)
-        batch = shard_batch(dict(input_ids=rng.integers(5, V, (batch_size, L)).astype(np.int32),
-                                 attention_mask=np.ones((batch_size, L), np.int32), token_type_ids=np.zeros((batch_size, L), np.int32),
-                                 masked_lm_positions=pos, masked_lm_ids=rng.integers(5, V, (batch_size, Pn)).astype(np.int32),
-                                 masked_lm_weights=np.ones((batch_size, Pn), np.float32)), mesh)
+        pos = np.stack([rng.choice(np.arange(1, L), Pn, replace=False) for _ in range(batch_size)])
+        pos = np.sort(pos, 1).astype(np.int32)
+        batch = shard_batch(
+            dict(
+                input_ids=rng.integers(5, V, (batch_size, L)).astype(np.int32),
+                attention_mask=np.ones((batch_size, L), np.int32),
+                token_type_ids=np.zeros((batch_size, L), np.int32),
+                masked_lm_positions=pos,
+                masked_lm_ids=rng.integers(5, V, (batch_size, Pn)).astype(np.int32),
+                masked_lm_weights=np.ones((batch_size, Pn), np.float32),
+            ),
+            mesh,
+        )
         model = BiGSForMaskedLM(mc, seed=0, dtype=dtype)
         n_params = sum(x.size for x in jax.tree.leaves(model.params))
         for proj in projections:
             state = init_state(model.params, tx, 0, mesh)
             step = make_train_step(model.module, tx, mesh, projection=proj)
             lr = np.float32(1e-4)
-            state, m = step(state, batch, lr); float(m["loss"])          # compile and warm up
+            state, m = step(state, batch, lr)
+            float(m["loss"])  # compile and warm up
             t = time.perf_counter()
             for _ in range(steps):
-                state, m = step(state, batch, lr); float(m["loss"])
+                state, m = step(state, batch, lr)
+                float(m["loss"])
             dt = (time.perf_counter() - t) / steps
-            rows.append(dict(model=name, params=n_params, projection=proj, step_ms=dt * 1e3, tokens_per_s=batch_size * L / dt))
+            rows.append(
+                dict(model=name, params=n_params, projection=proj, step_ms=dt * 1e3, tokens_per_s=batch_size * L / dt)
+            )
             del state
     by = {(r["model"], r["projection"]): r["tokens_per_s"] for r in rows}
     for r in rows:
-        if ("masked" in projections and "all" in projections): r["speedup_masked_vs_all"] = by[(r["model"], "masked")] / by[(r["model"], "all")]
+        if "masked" in projections and "all" in projections:
+            r["speedup_masked_vs_all"] = by[(r["model"], "masked")] / by[(r["model"], "all")]
     if verbose:
-        print(f"train step, batch {batch_size}, {jax.device_count()} x {jax.devices()[0].platform}, {jnp.dtype(dtype).name}")
+        print(
+            f"train step, batch {batch_size}, {jax.device_count()} x {jax.devices()[0].platform}, "
+            f"{jnp.dtype(dtype).name}"
+        )
         print(f"{'model':<26}{'params':>12}{'projection':>12}{'ms/step':>10}{'tokens/s':>12}{'masked/all':>12}")
         for r in rows:
-            print(f"{r['model']:<26}{r['params']:>12,}{r['projection']:>12}{r['step_ms']:>10.1f}{r['tokens_per_s']:>12,.0f}"
-                  f"{r.get('speedup_masked_vs_all', float('nan')):>12.2f}")
+            print(f"{r['model']:<26}{r['params']:>12,}{r['projection']:>12}{r['step_ms']:>10.1f}"
+                  f"{r['tokens_per_s']:>12,.0f}{r.get('speedup_masked_vs_all', float('nan')):>12.2f}")
     return rows
