@@ -24,7 +24,7 @@ from .glue import GlueTask, FinetuneConfig, finetune, load_start_model, with_tas
 from .bench import AttentionEncoder
 
 # %% auto #0
-__all__ = ['TOPIC_TASK', 'ORDER_TASK', 'DEMO_TASKS', 'SPLIT_SEEDS', 'ARM_NAMES', 'ARM_COLORS', 'article_sentences',
+__all__ = ['TOPIC_TASK', 'ORDER_TASK', 'DEMO_TASKS', 'SPLIT_SEEDS', 'ARM_NAMES', 'ARM_COLORS', 'DEMO_HELP', 'article_sentences',
            'bbc_sentences', 'swap_words', 'task_split', 'AttentionMLMModule', 'AttentionClassifierModule',
            'AttentionMLM', 'AttentionClassifier', 'attention_classifier', 'DemoConfig', 'demo_data', 'start_model',
            'run_arm', 'summarize_arm', 'pretrain_arms', 'demo', 'format_demo', 'plot_demo', 'demo_parser', 'demo_main',
@@ -327,22 +327,38 @@ def plot_demo(s: Mapping, out=None):
     return fig
 
 # %% ../nbs/12_demo.ipynb #084b7ed9
+DEMO_HELP = dict(
+    output_dir="folder for pretrain/, pretrain_attention/, demo.json and demo.png (a finished pretraining is reused)",
+    pretrain_steps="pretraining updates (default: the `bigs pretrain` default)",
+    pretrain_seconds="stop pretraining after this many seconds (with a checkpoint)",
+    with_attention="also pretrain and finetune the attention encoder of chapter 09, with the same recipe",
+    attention_pre_norm="the attention encoder's norm placement (BiGS trains post-norm, chapter 07)",
+    task="'order' (were two words swapped?) or 'topic' (the article's topic), on held-out sentences",
+    train_size="labelled training sentences", validation_size="validation sentences (choose lr and epoch)",
+    test_size="test sentences (reported)", lrs="finetuning learning-rate grid, the same for every arm",
+    seeds="finetuning seeds per learning rate", epochs="finetuning passes over the training sentences",
+    batch_size="finetuning batch size", max_length="tokens per sentence", progress="show progress bars")
+
 def demo_parser() -> argparse.ArgumentParser:
     "The argument parser of `bigs demo`."
     p = argparse.ArgumentParser(prog="bigs demo", description=(
-        "Offline, about 10 minutes on 2 CPU cores (20 with --with-attention): pretrain the default small BiGS "
-        "on BBC News, finetune it on the topic of single sentences from held-out articles, and compare with the "
-        "same model from scratch (and with an attention encoder pretrained the same way)."),
+        "Offline, about 10 minutes on 2 CPU cores (15 with --with-attention): pretrain the default small BiGS "
+        "on BBC News, finetune it on sentences from held-out articles (were two words swapped? or: which topic?), "
+        "and compare with the same model from scratch (and with an attention encoder pretrained the same way)."),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     for f in dataclasses.fields(DemoConfig):
         flag, default = (
             "--" + f.name.replace("_", "-"),
             (f.default_factory() if callable(f.default_factory) else f.default),
         )
-        if isinstance(default, bool): p.add_argument(flag, action=argparse.BooleanOptionalAction, default=default)
-        elif isinstance(default, list): p.add_argument(flag, nargs="+", type=type(default[0]), default=default)
-        else: p.add_argument(flag, type=float if "float" in str(f.type) else int if "int" in str(f.type) else str,
-                             default=default)
+        doc = DEMO_HELP[f.name]
+        if isinstance(default, bool):
+            p.add_argument(flag, action=argparse.BooleanOptionalAction, default=default, help=doc)
+        elif isinstance(default, list):
+            p.add_argument(flag, nargs="+", type=type(default[0]), default=default, help=doc)
+        else:
+            typ = float if "float" in str(f.type) else int if "int" in str(f.type) else str
+            p.add_argument(flag, type=typ, default=default, help=doc)
     return p
 
 def demo_main(argv: Sequence[str] | None = None) -> int:
