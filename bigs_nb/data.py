@@ -11,13 +11,12 @@ from pathlib import Path
 from typing import Iterable, Sequence
 import numpy as np
 from tqdm.auto import tqdm
-from .hub import check_tokenizer
 
 # %% auto #0
 __all__ = ['BBC_TOPICS', 'BBC_SPLITS', 'TEXT_SUFFIXES', 'SPECIAL_TOKENS', 'TOKENIZER_RECORD', 'H5_FIELDS', 'bbc_split_of',
-           'bbc_articles', 'local_texts', 'hf_texts', 'load_texts', 'canonical_vocab', 'save_tokenizer_files',
-           'check_mlm_tokenizer', 'tokenizer_from_dir', 'train_tokenizer', 'tokenizer_settings', 'reuse_tokenizer',
-           'pack_blocks', 'mask_block', 'MLMDataset', 'H5Dataset', 'BatchIterator']
+           'bbc_articles', 'local_texts', 'hf_texts', 'load_texts', 'check_tokenizer', 'canonical_vocab',
+           'save_tokenizer_files', 'check_mlm_tokenizer', 'tokenizer_from_dir', 'train_tokenizer', 'tokenizer_settings',
+           'reuse_tokenizer', 'pack_blocks', 'mask_block', 'MLMDataset', 'H5Dataset', 'BatchIterator']
 
 # %% ../nbs/06_data.ipynb #9a532ffb
 BBC_TOPICS = ("business", "entertainment", "politics", "sports", "tech")
@@ -120,6 +119,17 @@ def load_texts(source: str | Sequence = "bbc", config: str | None = None, split:
     p = Path(source)
     if p.exists() or p.suffix in TEXT_SUFFIXES: return local_texts(p, text_field)[:max_docs]
     return hf_texts(source, config, split, text_field, max_docs, streaming)
+
+# %% ../nbs/06_data.ipynb #a4c2614e
+def check_tokenizer(tokenizer, vocab_size: int | None = None, source: str = "tokenizer"):
+    "Refuse a tokenizer that has only special tokens, or whose size differs from `vocab_size`; returns it."
+    n, n_special = len(tokenizer), len(set(tokenizer.all_special_ids))
+    if n <= n_special:
+        raise ValueError(f"{source}: the tokenizer has only its {n} special tokens; its vocabulary was not read")
+    if vocab_size is not None and n != vocab_size:
+        raise ValueError(f"{source}: the tokenizer has {n} tokens but the model's vocab_size is {vocab_size}; "
+                         "use the tokenizer the checkpoint was trained with")
+    return tokenizer
 
 # %% ../nbs/06_data.ipynb #f738595c
 SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")

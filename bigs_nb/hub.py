@@ -18,7 +18,7 @@ from .model import BiGSConfig, BiGSForMaskedLM
 __all__ = ['CONFIG_NAME', 'WEIGHTS_NAME', 'CHECKSUM_NAME', 'TOKENIZER_FILES', 'BASE_PREFIX', 'HEAD_GROUPS', 'read_msgpack',
            'flat_params', 'TreeDiff', 'diff_trees', 'head_group', 'align_prefix', 'LoadReport', 'match_params',
            'resolve_file', 'file_sha256', 'verify_checksum', 'load_pretrained', 'write_vocab_txt', 'save_pretrained',
-           'check_tokenizer', 'load_tokenizer', 'fill_mask', 'fill_mask_main']
+           'load_tokenizer', 'fill_mask', 'fill_mask_main', 'check_tokenizer']
 
 # %% ../nbs/05_hub.ipynb #7305ea41
 CONFIG_NAME = "config.json"
@@ -279,15 +279,8 @@ def save_pretrained(model, directory, tokenizer=None) -> Path:
     return d
 
 # %% ../nbs/05_hub.ipynb #018c8078
-def check_tokenizer(tokenizer, vocab_size: int | None = None, source: str = "tokenizer"):
-    "Refuse a tokenizer that has only special tokens, or whose size differs from `vocab_size`; returns it."
-    n, n_special = len(tokenizer), len(set(tokenizer.all_special_ids))
-    if n <= n_special:
-        raise ValueError(f"{source}: the tokenizer has only its {n} special tokens; its vocabulary was not read")
-    if vocab_size is not None and n != vocab_size:
-        raise ValueError(f"{source}: the tokenizer has {n} tokens but the model's vocab_size is {vocab_size}; "
-                         "use the tokenizer the checkpoint was trained with")
-    return tokenizer
+from .data import check_tokenizer   # defined in chapter 06, which needs no model
+_all_ = ["check_tokenizer"]               # still `bigs_nb.hub.check_tokenizer`, as before
 
 # %% ../nbs/05_hub.ipynb #f0d41c38
 def _tokenizer_from_folder(folder: Path):

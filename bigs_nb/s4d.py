@@ -6,7 +6,8 @@ Docs: https://bigs-nb.github.io/bigs_nb/s4d.html.md"""
 
 # %% ../nbs/01_s4d.ipynb #bdec04a3
 from __future__ import annotations
-import math
+import math, os
+from pathlib import Path
 import numpy as np
 import jax
 import jax.numpy as jnp
@@ -14,7 +15,7 @@ import flax.linen as nn
 from .conv import causal_conv
 
 # %% auto #0
-__all__ = ['make_hippo', 'hippo_nplr', 'init_A', 's4d_kernel_vandermonde', 's4d_kernel', 'S4D']
+__all__ = ['make_hippo', 'hippo_nplr', 'init_A', 's4d_kernel_vandermonde', 's4d_kernel', 'parity_dir', 'S4D']
 
 # %% ../nbs/01_s4d.ipynb #bce5c99c
 def make_hippo(N: int) -> np.ndarray:
@@ -73,6 +74,19 @@ def s4d_kernel(A_re, A_im, C, log_step, L: int, block: int | None = None):
     hp = jax.lax.Precision.HIGHEST
     K = jnp.matmul(outer.real, inner.real, precision=hp) - jnp.matmul(outer.imag, inner.imag, precision=hp)
     return K.reshape(-1)[:L].astype(jnp.float32)
+
+# %% ../nbs/01_s4d.ipynb #1e55ba88
+def parity_dir() -> Path:
+    "The parity fixture's folder: `$BIGS_PARITY_DIR` if set, else `shared/parity` searched upwards from here."
+    if os.environ.get("BIGS_PARITY_DIR"):
+        d = Path(os.environ["BIGS_PARITY_DIR"]).expanduser()
+        if not (d / "expected.npz").is_file():
+            raise FileNotFoundError(f"BIGS_PARITY_DIR={d} holds no expected.npz; point it at shared/parity")
+        return d
+    for d in [Path.cwd(), *Path.cwd().parents]:
+        if (d / "shared" / "parity" / "expected.npz").is_file(): return d / "shared" / "parity"
+    raise FileNotFoundError(f"parity fixture not found above {Path.cwd()}: set BIGS_PARITY_DIR or run below "
+                            "a folder holding shared/parity")
 
 # %% ../nbs/01_s4d.ipynb #60484c63
 def _const_init(value):
