@@ -15,13 +15,13 @@ import numpy as np
 import jax, jax.numpy as jnp
 import flax.linen as nn
 
-from .model import (BiGSPreTrainedModel, BiGSPooler, BiGSOnlyMLMHead, BiGSMaskedLMOutput,
+from .model import (BiGSConfig, BiGSPreTrainedModel, BiGSPooler, BiGSOnlyMLMHead, BiGSMaskedLMOutput,
                            BiGSClassifierOutput, gather_positions)
 from .hub import load_tokenizer, read_msgpack
 from .data import bbc_articles, BBC_TOPICS
 from .train import PretrainConfig, pretrain
 from .glue import GlueTask, FinetuneConfig, finetune, load_start_model, with_task_labels
-from .bench import AttentionEncoder
+from .bench import AttentionEncoder, matmul_flops_per_s, model_flops_per_token
 
 # %% auto #0
 __all__ = ['TOPIC_TASK', 'ORDER_TASK', 'DEMO_TASKS', 'SPLIT_SEEDS', 'ARM_NAMES', 'ARM_COLORS', 'DEMO_HELP', 'article_sentences',
@@ -156,7 +156,6 @@ class AttentionClassifier(_AttentionModel):
 # %% ../nbs/12_demo.ipynb #68e360c6
 def attention_classifier(mlm_dir, task: GlueTask, seed: int = 0, scratch: bool = False) -> AttentionClassifier:
     "An AttentionClassifier for `task` with the encoder of the AttentionMLM saved in `mlm_dir` (or random ones)."
-    from bigs_nb.model import BiGSConfig
     config = with_task_labels(BiGSConfig.from_pretrained(mlm_dir), task)
     model = AttentionClassifier(config, seed=seed)
     if not scratch:
@@ -374,8 +373,6 @@ def demo_main(argv: Sequence[str] | None = None) -> int:
 # %% ../nbs/12_demo.ipynb #6dd6b053
 def pretrain_efficiency(summary: Mapping, peak_flops: float | None = None) -> dict:
     "Per pretrained encoder: tokens/s, model GFLOP per token and the share of the matmul probe's rate."
-    from bigs_nb.bench import matmul_flops_per_s, model_flops_per_token
-    from bigs_nb.model import BiGSConfig
     peak = peak_flops or matmul_flops_per_s()
     out = dict(matmul_gflops=peak / 1e9)
     for arch, arm, sub in (

@@ -672,7 +672,6 @@ def _pretrain(cfg: PretrainConfig, devices: Sequence | None, started, model_clas
     tokens_per_step = cfg.batch_size * cfg.seq_len * k
     bar = tqdm(total=cfg.steps, initial=start, desc="pretraining", disable=not (cfg.progress and lead), unit="step")
     last = dict(loss=float("nan"), acc=float("nan"))
-    ev = {}
     t_run, t_log, n_log, done = time.time(), time.time(), 0, start
     timed = dict(tokens=0, seconds=0.0)      # training steps only: evaluation and checkpoints excluded
     try:
@@ -686,8 +685,7 @@ def _pretrain(cfg: PretrainConfig, devices: Sequence | None, started, model_clas
                     raise FloatingPointError(
                         f"the loss became {loss} at update {update + 1}: training stopped. The last good checkpoint is "
                         f"{'update ' + str(good) if good is not None else 'none'} in {ckpt_dir}; lower the learning "
-                        "rate "
-                        "(--lr), clip gradients (--clip-norm) or use float32 and resume from it"
+                        "rate (--lr), clip gradients (--clip-norm) or use float32 and resume from it"
                     )
             done = update + 1
             last = dict(loss=loss, acc=float(m["acc"]))
@@ -728,19 +726,10 @@ def _pretrain(cfg: PretrainConfig, devices: Sequence | None, started, model_clas
                   stopped=stop["why"], train_loss=last["loss"], train_acc=last["acc"], baseline_acc=baseline,
                   tokens_per_s=timed["tokens"] / max(timed["seconds"], 1e-9),
                   baseline_token=tok.convert_ids_to_tokens(data["baseline_token"]))
-    if eval_batches: result.update(_evaluate(eval_step, state["params"], eval_batches, mesh, probe))
+    final_eval = _evaluate(eval_step, state["params"], eval_batches, mesh, probe) if eval_batches else {}
+    result.update(final_eval)
     if lead:
-        if eval_batches:
-            log(
-                dict(
-                    step=done,
-                    **{
-                        k_: result[k_]
-                        for k_ in ("eval_loss", "eval_acc", "eval_ppl", "stream_rms", "layer_grad_norm")
-                        if k_ in result
-                    },
-                )
-            )
+        if final_eval: log(dict(step=done, **final_eval))
         from bigs_nb.hub import save_pretrained
         params = jax.device_get(state["params"])
         model_dir = save_pretrained(model_class(mconf, params=params), out / "model", tokenizer=tok)
