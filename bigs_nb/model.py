@@ -631,12 +631,12 @@ class BiGSPreTrainedModel:
 
     @classmethod
     def from_pretrained(cls, path_or_id, **kwargs):
-        "Load a checkpoint folder or hub repo (see chapter 05, `bigs_nb.hub.load_pretrained`)."
+        "Load a checkpoint folder or hub repo (see chapter 06, `bigs_nb.hub.load_pretrained`)."
         from bigs_nb.hub import load_pretrained
         return load_pretrained(cls, path_or_id, **kwargs)
 
     def save_pretrained(self, directory, **kwargs):
-        "Write config.json + flax_model.msgpack in the released layout (see chapter 05)."
+        "Write config.json + flax_model.msgpack in the released layout (see chapter 06)."
         from bigs_nb.hub import save_pretrained
         return save_pretrained(self, directory, **kwargs)
 
