@@ -5,6 +5,7 @@
     python tools/book.py check               the rules CI enforces on stored outputs and on the README's table
     python tools/book.py selftest            show that `check` fails on a deliberately bad notebook of each kind
     python tools/book.py docs [CHAPTER ...]  build the docs site into _docs/ (Sphinx + myst-nb, warnings are errors)
+    python tools/book.py readme              write README.md (and the layer picture it shows) from nbs/index.ipynb
 
 A chapter is given by its file name or its number: `python tools/book.py run 03_layer` or `run 03`.
 """
@@ -60,7 +61,8 @@ def read(path: Path) -> dict:
 
 # ---------------------------------------------------------------- running the book
 SETUP = f"""
-import matplotlib, os
+import matplotlib, os, warnings
+warnings.filterwarnings("ignore", message="IProgress not found")   # tqdm.auto in a kernel without ipywidgets
 matplotlib.rcParams.update({{"figure.dpi": {FIGURE_DPI}, "savefig.dpi": {FIGURE_DPI}}})
 os.environ["TQDM_DISABLE"] = "1"
 """
@@ -88,7 +90,9 @@ def run_chapter(path: Path, timeout: int) -> list[tuple[int, float]]:
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(NBS)}})
     slow = []
     with client.setup_kernel():
-        client.execute_cell(nbformat.v4.new_code_cell(SETUP), 0)
+        nb.cells.insert(0, nbformat.v4.new_code_cell(SETUP))    # nbclient stores each executed cell at its index,
+        client.execute_cell(nb.cells[0], 0)                      # so the setup cell sits there while it runs
+        nb.cells.pop(0)
         for i, cell in enumerate(nb.cells):
             if cell.cell_type != "code": continue
             if skip_reason(cell):
@@ -191,6 +195,8 @@ def check_tables(root: Path) -> list[str]:
 
 def check_book(root: Path) -> list[str]:
     problems = check_tables(root)
+    if (root / "nbs" / "index.ipynb").exists() and readme_from_index(root)[0] != (root / "README.md").read_text():
+        problems.append("README.md is not what nbs/index.ipynb says: run `python tools/book.py readme`")
     for p in [root / "nbs" / "index.ipynb"] + sorted((root / "nbs").glob("[0-9][0-9]_*.ipynb")):
         if p.exists(): problems += check_notebook(p)
     return problems
@@ -244,6 +250,36 @@ def cmd_selftest(args) -> int:
     return 1 if failed else 0
 
 
+# ---------------------------------------------------------------- the README is the front page
+README_FIGURE = "nbs/images/bigs_layer.png"
+
+
+def readme_from_index(root: Path) -> tuple[str, bytes | None]:
+    "README.md's text from the front page's markdown cells, and the PNG of its one stored figure."
+    import base64
+    parts, png = [], None
+    for cell in read(root / "nbs" / "index.ipynb")["cells"]:
+        if cell["cell_type"] == "markdown":
+            parts.append(re.sub(r"\]\((\d\d_\w+\.ipynb)\)", r"](nbs/\1)", cell["source"]))
+            continue
+        images = [o["data"]["image/png"] for o in cell.get("outputs", []) if "image/png" in o.get("data", {})]
+        if images:
+            png = base64.b64decode("".join(images[0]))
+            parts.append(f"![One BiGS layer]({README_FIGURE})")
+    return "\n\n".join(parts).rstrip() + "\n", png
+
+
+def cmd_readme(args) -> int:
+    text, png = readme_from_index(ROOT)
+    if png is None:
+        raise SystemExit("book readme: the front page stores no figure; run `python tools/book.py run index`")
+    (ROOT / README_FIGURE).parent.mkdir(exist_ok=True)
+    (ROOT / README_FIGURE).write_bytes(png)
+    (ROOT / "README.md").write_text(text)
+    print(f"book readme: wrote README.md and {README_FIGURE} from nbs/index.ipynb")
+    return 0
+
+
 # ---------------------------------------------------------------- the docs site
 def staged_cell(cell) -> dict | None:
     "A notebook cell as the site shows it: nbdev directives become myst-nb tags and leave the source."
@@ -292,6 +328,7 @@ def cmd_docs(args) -> int:
     if out.exists(): shutil.rmtree(out)
     cmd = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html", str(stage), str(out)]
     rc = subprocess.run(cmd, cwd=ROOT).returncode
+    shutil.rmtree(ROOT / "jupyter_execute", ignore_errors=True)     # myst-nb's copies of the notebooks
     if rc: return rc
     print(f"book docs: built {out}/index.html in {time.time() - t0:.0f} s "
           f"(open {out / (Path(chapters(args.chapters)[-1]).stem + '.html') if args.chapters else out / 'index.html'})")
@@ -306,10 +343,11 @@ def main(argv=None) -> int:
         s.add_argument("chapters", nargs="*", help="chapter file names or numbers (default: the whole book)")
         if name == "run": s.add_argument("--timeout", type=int, default=1800, help="seconds allowed per cell")
     sub.add_parser("check")
+    sub.add_parser("readme")
     sub.add_parser("selftest")
     args = p.parse_args(argv)
     return {"run": cmd_run, "unrun": cmd_unrun, "check": cmd_check, "selftest": cmd_selftest,
-            "docs": cmd_docs}[args.cmd](args)
+            "docs": cmd_docs, "readme": cmd_readme}[args.cmd](args)
 
 
 if __name__ == "__main__":
