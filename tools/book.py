@@ -44,12 +44,18 @@ def directives(cell) -> list[str]:
     return out
 
 
+def skip_flag(cell) -> str | None:
+    "The SKIP_FLAGS key that keeps `run` from executing this code cell, or None if it runs."
+    for d in directives(cell):
+        for flag in SKIP_FLAGS:
+            if d == flag or d.startswith(flag + " "): return flag
+    return None
+
+
 def skip_reason(cell) -> str | None:
     "Why `run` leaves this code cell unexecuted, or None if it runs."
-    for d in directives(cell):
-        for flag, why in SKIP_FLAGS.items():
-            if d == flag or d.startswith(flag + " "): return f"{flag}: {why}"
-    return None
+    flag = skip_flag(cell)
+    return f"{flag}: {SKIP_FLAGS[flag]}" if flag else None
 
 
 def read(path: Path) -> dict:
@@ -138,6 +144,16 @@ def is_traceback(out) -> bool:
     return "Traceback (most recent call last)" in text
 
 
+ANNOUNCE = {"hub": ("network",), "tpu": ("tpu", "accelerator"), "book: skip": ("not run",)}
+
+
+def announced(cells, i: int) -> bool:
+    "A skipped cell (install lines aside) needs the nearest markdown cell above it to say why, in ANNOUNCE's words."
+    words = ANNOUNCE.get(skip_flag(cells[i]))
+    above = next((c["source"] for c in reversed(cells[:i]) if c["cell_type"] == "markdown"), "").lower()
+    return words is None or any(w in above for w in words)
+
+
 def check_notebook(path: Path) -> list[str]:
     "Problems with one notebook's stored outputs."
     nb, problems = read(path), []
@@ -148,6 +164,9 @@ def check_notebook(path: Path) -> list[str]:
         if any(is_traceback(o) for o in outs): problems.append(f"{path.name} cell {i}: a stored output is a traceback")
         if skip_reason(cell):
             if outs: problems.append(f"{path.name} cell {i}: a cell `run` skips ({skip_reason(cell)}) stores output")
+            if not announced(nb["cells"], i):
+                problems.append(f"{path.name} cell {i}: no markdown line above says why this cell is not run "
+                                f"({skip_reason(cell)}); it should say {' or '.join(ANNOUNCE[skip_flag(cell)])!r}")
             continue
         if cell["source"].strip() and not all(d.startswith(("export", "default_exp", "hide")) for d in
                                               directives(cell) or ["?"]):
@@ -230,14 +249,17 @@ def cmd_selftest(args) -> int:
     "Each rule of `check` on a good notebook (passes) and on one bad notebook per rule (fails, naming the rule)."
     out = {"output_type": "stream", "name": "stdout", "text": "4\n"}
     tb = {"output_type": "error", "ename": "ValueError", "evalue": "bad", "traceback": ["Traceback ..."]}
-    good = [_code("#| default_exp x"), _code("2 + 2", [out]), _code("#| hub\nload()")]
+    md = {"cell_type": "markdown", "id": "m", "metadata": {}, "source": "This cell needs the network."}
+    good = [_code("#| default_exp x"), _code("2 + 2", [out]), md, _code("#| hub\nload()")]
     cases = {
         "good": (good, None, None),
         "traceback": ([_code("#| default_exp x"), _code("1/0", [tb])], None, "traceback"),
         "no output": ([_code("#| default_exp x"), _code("2 + 2")], None, "none stores an output"),
-        "skipped cell with output": ([_code("#| default_exp x"), _code("2 + 2", [out]), _code("#| hub\nf()", [out])],
-                                     None, "skips"),
+        "skipped cell with output": ([_code("#| default_exp x"), _code("2 + 2", [out]), md,
+                                      _code("#| hub\nf()", [out])], None, "skips"),
         "README table": (good, ("| `00_y` | `bigs_nb.y` | y |",), "chapter table disagrees"),
+        "unannounced hub cell": ([_code("#| default_exp x"), _code("2 + 2", [out]), _code("#| hub\nf()")], None,
+                                 "says why this cell is not run"),
     }
     failed = 0
     for name, (cells, rows, expect) in cases.items():
