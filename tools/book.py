@@ -69,6 +69,7 @@ def read(path: Path) -> dict:
 SETUP = f"""
 import matplotlib, os, warnings
 warnings.filterwarnings("ignore", message="IProgress not found")   # tqdm.auto in a kernel without ipywidgets
+warnings.filterwarnings("ignore", message="os.fork")              # subprocesses started from a kernel that ran JAX
 matplotlib.rcParams.update({{"figure.dpi": {FIGURE_DPI}, "savefig.dpi": {FIGURE_DPI}}})
 os.environ["TQDM_DISABLE"] = "1"
 """
