@@ -15,7 +15,8 @@ import statistics
 import sys
 import time
 import warnings
-from types import SimpleNamespace
+from dataclasses import dataclass, field
+from types import MappingProxyType, SimpleNamespace
 from typing import Callable, Sequence
 
 import jax
@@ -28,18 +29,19 @@ from tqdm.auto import tqdm
 from .layer import dense_layer, token_dot
 from .model import BiGSConfig, BiGSForMaskedLM, BiGSModule
 from .conv import time_calls
-from .train import (PretrainConfig, init_state, make_mesh, make_optimizer, make_step, mlm_objective,
+from .train import (PretrainConfig, add_config_flags, init_state, make_mesh, make_optimizer, make_step,
+                           mlm_objective,
                            shard_batch, make_train_step as _pretrain_step)
 
 # %% auto #0
-__all__ = ['BENCH_MODES', 'TABLE_HEADER', 'DEVICE_PEAK_TFLOPS', 'fft_flops', 'conv_flops_per_token', 'layer_flops_per_token',
-           'model_flops_per_token', 'time_call', 'matmul_flops_per_s', 'num_attention_heads', 'AttentionBlock',
-           'AttentionEncoder', 'AttentionForMaskedLM', 'make_mlm_batch', 'Candidate', 'make_train_step', 'bench_loss',
-           'bench_optimizer', 'peak_memory_bytes', 'available_memory_bytes', 'measure', 'with_length',
-           'attention_candidate', 'bigs_candidate', 'set_matmul_frac', 'run_bench', 'format_row', 'format_table',
-           'find_record', 'bench_targets', 'format_targets', 'plot_bench', 'device_peak_flops', 'set_mfu',
-           'conv_rule_check', 'format_accelerator', 'accelerator_flags', 'bench_pretrain_step', 'bench_parser',
-           'bench_main']
+__all__ = ['BENCH_MODES', 'TABLE_HEADER', 'DEVICE_PEAK_TFLOPS', 'BENCH_HELP', 'fft_flops', 'conv_flops_per_token',
+           'layer_flops_per_token', 'model_flops_per_token', 'time_call', 'matmul_flops_per_s', 'num_attention_heads',
+           'AttentionBlock', 'AttentionEncoder', 'AttentionForMaskedLM', 'make_mlm_batch', 'Candidate',
+           'make_train_step', 'bench_loss', 'bench_optimizer', 'peak_memory_bytes', 'available_memory_bytes', 'measure',
+           'with_length', 'attention_candidate', 'bigs_candidate', 'set_matmul_frac', 'run_bench', 'format_row',
+           'format_table', 'find_record', 'bench_targets', 'format_targets', 'plot_bench', 'device_peak_flops',
+           'set_mfu', 'conv_rule_check', 'format_accelerator', 'accelerator_flags', 'bench_pretrain_step',
+           'BenchConfig', 'bench_parser', 'bench_main']
 
 # %% ../nbs/09_bench.ipynb #2566f1f8
 def fft_flops(n: int) -> float:
@@ -568,48 +570,73 @@ def bench_pretrain_step(models: dict | None = None, batch_size: int = 16, steps:
     return rows
 
 
+# %% ../nbs/09_bench.ipynb #d329f684
+@dataclass
+class BenchConfig:
+    "Settings of `bigs bench` (each is a flag; None: the default of the full run or of --quick)."
+    quick: bool = False
+    accelerator: bool = False
+    lengths: list | None = field(default=None, metadata=dict(type=int))
+    tokens: int | None = None
+    hidden: int = 256
+    intermediate: int = 1024
+    layers: int = 4
+    vocab: int = 30522
+    num_ssm: int = 64
+    models: list = field(default_factory=lambda: ["bigs", "attention", "bigs-ref"],
+                         metadata=dict(choices=["bigs", "attention", "bigs-ref"]))
+    modes: list | None = field(default=None, metadata=dict(choices=BENCH_MODES, type=str))
+    steps: int | None = None
+    warmup: int = 1
+    dtype: str = field(default="float32", metadata=dict(choices=["float32", "bfloat16"]))
+    conv_impl: str = "auto"
+    scan_layers: bool = False
+    remat: bool = False
+    efficiency: bool | None = None
+    eff_tokens: int = 4096
+    eff_layers: int = 4
+    matmul_n: int = 2048
+    peak_tflops: float | None = None
+    conv_check: bool = False
+    json: str | None = None
+    plot: str | None = None
+    progress: bool = True
+
+
 # %% ../nbs/09_bench.ipynb #367ea8bc
+BENCH_HELP = MappingProxyType(dict(
+    quick="L in (128, 1024), 2048 tokens/step, modes encoder and train, 1 timed step, no efficiency probe (< 2 min on "
+          "2 CPU cores)",
+    accelerator="the accelerator check, under 5 min on one GPU or TPU: bfloat16 training tokens/s and MFU of "
+                "BiGS_128-size bigs and attention at L=512 and 4096, and the conv backends; stands for "
+                + " ".join(accelerator_flags()) + " (flags after it override)",
+    lengths="sequence lengths (default 128 512 1024 2048 4096 8192)",
+    tokens="tokens per step, a multiple of every length (default 8192)",
+    hidden="hidden size H", intermediate="intermediate size I", layers="number of layers", vocab="vocabulary size",
+    num_ssm="S4D state size N", models="candidates to measure",
+    modes="what to time (default: all; --quick: encoder train)",
+    steps="timed steps per measurement, median reported (default 3)",
+    warmup="untimed steps after compilation", dtype="compute dtype",
+    conv_impl="convolution backend of the fast BiGS", scan_layers="fast BiGS: scan over layers",
+    remat="fast BiGS: rematerialise layer activations",
+    efficiency="run the H=768, I=3072, L=512 train-step efficiency probe (default: on unless --quick)",
+    eff_tokens="tokens per step of the efficiency probe", eff_layers="layers of the efficiency probe",
+    matmul_n="size n of the n x n matmul throughput probe",
+    peak_tflops="the device's peak TFLOP/s for MFU (default: the datasheet bfloat16 figure of a known GPU or TPU, "
+                "DEVICE_PEAK_TFLOPS; none on CPU)",
+    conv_check="also time the conv backends (forward + gradients) at each length against conv_impl='auto'",
+    json="write records, targets and settings to this JSON file", plot="save the plots to this image file",
+    progress="show a progress bar",
+))
+
 def bench_parser() -> argparse.ArgumentParser:
-    "Command-line flags of `bigs bench`."
-    p = argparse.ArgumentParser(prog="bigs bench", description="Tokens/s, peak memory, compile time and FLOP "
-                                "efficiency of bigs_nb BiGS vs an attention encoder of equal size vs BiGS on the "
-                                "reference implementation's code paths.")
-    p.add_argument("--quick", action="store_true", help="L in (128, 1024), 2048 tokens/step, modes encoder and "
-                   "train, 1 timed step, no efficiency probe (< 2 min on 2 CPU cores)")
-    p.add_argument("--accelerator", action="store_true", help="the accelerator check, under 5 min on one GPU or "
-                   "TPU: bfloat16 training tokens/s and MFU of BiGS_128-size bigs and attention at L=512 and 4096, and "
-                   "the conv backends; stands for " + " ".join(accelerator_flags()) + " (flags after it override)")
-    p.add_argument("--lengths", type=int, nargs="+", help="sequence lengths (default 128 512 1024 2048 4096 8192)")
-    p.add_argument("--tokens", type=int, help="tokens per step, a multiple of every length (default 8192)")
-    p.add_argument("--hidden", type=int, default=256, help="hidden size H (default 256)")
-    p.add_argument("--intermediate", type=int, default=1024, help="intermediate size I (default 1024)")
-    p.add_argument("--layers", type=int, default=4, help="number of layers (default 4)")
-    p.add_argument("--vocab", type=int, default=30522, help="vocabulary size (default 30522)")
-    p.add_argument("--num-ssm", type=int, default=64, help="S4D state size N (default 64)")
-    p.add_argument("--models", nargs="+", default=["bigs", "attention", "bigs-ref"],
-                   choices=["bigs", "attention", "bigs-ref"], help="candidates to measure")
-    p.add_argument(
-        "--modes", nargs="+", choices=BENCH_MODES, help="what to time (default: all; --quick: encoder train)"
-    )
-    p.add_argument("--steps", type=int, help="timed steps per measurement, median reported (default 3)")
-    p.add_argument("--warmup", type=int, default=1, help="untimed steps after compilation (default 1)")
-    p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"], help="compute dtype")
-    p.add_argument("--conv-impl", default="auto", help="convolution backend of the fast BiGS (default auto)")
-    p.add_argument("--scan-layers", action="store_true", help="fast BiGS: scan over layers")
-    p.add_argument("--remat", action="store_true", help="fast BiGS: rematerialise layer activations")
-    p.add_argument("--efficiency", action=argparse.BooleanOptionalAction, default=None,
-                   help="run the H=768, I=3072, L=512 train-step efficiency probe (default: on unless --quick)")
-    p.add_argument("--eff-tokens", type=int, default=4096, help="tokens per step of the efficiency probe")
-    p.add_argument("--eff-layers", type=int, default=4, help="layers of the efficiency probe")
-    p.add_argument("--matmul-n", type=int, default=2048, help="size n of the n x n matmul throughput probe")
-    p.add_argument("--peak-tflops", type=float, help="the device's peak TFLOP/s for MFU (default: the datasheet "
-                   "bfloat16 figure of a known GPU or TPU, DEVICE_PEAK_TFLOPS; none on CPU)")
-    p.add_argument("--conv-check", action=argparse.BooleanOptionalAction, default=False,
-                   help="also time the conv backends (forward + gradients) at each length against conv_impl='auto'")
-    p.add_argument("--json", help="write records, targets and settings to this JSON file")
-    p.add_argument("--plot", help="save the plots to this image file")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    return p
+    "Command-line flags of `bigs bench`: one per BenchConfig field (chapter 07's `add_config_flags`)."
+    p = argparse.ArgumentParser(prog="bigs bench", formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+                                description="Tokens/s, peak memory, compile time and FLOP efficiency of bigs_nb BiGS "
+                                "vs an attention encoder of equal size vs BiGS on the reference implementation's code "
+                                "paths.")
+    return add_config_flags(p, BenchConfig, BENCH_HELP)
+
 
 # %% ../nbs/09_bench.ipynb #7c260df7
 def _candidates(names, config, dtype, fast_opts) -> list[Candidate]:
@@ -628,8 +655,9 @@ def _bench_settings(argv) -> SimpleNamespace:
     s = SimpleNamespace(args=a, lengths=a.lengths or ([128, 1024] if a.quick else [128, 512, 1024, 2048, 4096, 8192]),
                         tokens=a.tokens or (2048 if a.quick else 8192), steps=a.steps or (1 if a.quick else 3),
                         modes=a.modes or (["encoder", "train"] if a.quick else list(BENCH_MODES)),
-                        efficiency=(not a.quick) if a.efficiency is None else a.efficiency, dtype=jnp.dtype(a.dtype),
-                        fast_opts=dict(conv_impl=a.conv_impl, scan_layers=a.scan_layers, remat=a.remat))
+                        efficiency=(not a.quick) if a.efficiency is None else a.efficiency, dtype=jnp.dtype(a.dtype))
+    fast_opts = dict(conv_impl=a.conv_impl, scan_layers=a.scan_layers, remat=a.remat)
+    s.fast_opts = fast_opts
     s.config = BiGSConfig(vocab_size=a.vocab, hidden_size=a.hidden, num_hidden_layers=a.layers,
                           intermediate_size=a.intermediate, num_ssm=a.num_ssm, max_position_embeddings=max(s.lengths))
     return s
@@ -640,7 +668,7 @@ def _efficiency_probe(s: SimpleNamespace, peak: float) -> dict:
     c768 = dataclasses.replace(s.config, hidden_size=768, intermediate_size=3072, num_hidden_layers=a.eff_layers,
                                max_position_embeddings=512)
     return run_bench([bigs_candidate(c768, s.dtype, **s.fast_opts)], c768, [512], a.eff_tokens, ["train"], s.steps,
-                     a.warmup, peak_flops=peak, progress=not a.no_progress)[0]
+                     a.warmup, peak_flops=peak, progress=a.progress)[0]
 
 
 # %% ../nbs/09_bench.ipynb #6445fb68
@@ -653,7 +681,7 @@ def _bench_measure(s: SimpleNamespace) -> dict:
     print(f"H={a.hidden} I={a.intermediate} layers={a.layers} V={a.vocab} tokens/step={s.tokens} steps={s.steps} "
           f"warmup={a.warmup} fast options={s.fast_opts}")
     records = run_bench(_candidates(a.models, s.config, s.dtype, s.fast_opts), s.config, s.lengths, s.tokens, s.modes,
-                        s.steps, a.warmup, peak_flops=peak, progress=not a.no_progress)
+                        s.steps, a.warmup, peak_flops=peak, progress=a.progress)
     eff = _efficiency_probe(s, peak) if s.efficiency else None
     probes = [peak, matmul_flops_per_s(a.matmul_n, s.dtype)]
     peak = max(probes)                          # a busy moment lowers a probe; never divide by the low one

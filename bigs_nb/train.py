@@ -8,7 +8,7 @@ Docs: https://bigs-nb.github.io/bigs_nb/train.html.md"""
 from __future__ import annotations
 import argparse, contextlib, dataclasses, functools, json, logging, math, os, shutil, signal, sys, threading, time
 import warnings
-from dataclasses import dataclass, asdict
+from dataclasses import dataclass, asdict, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping, Sequence
@@ -25,12 +25,12 @@ from .model import BiGSConfig, BiGSForMaskedLM
 __all__ = ['SSM_PARAM_NAMES', 'SCHEDULES', 'LAUNCH_ENV', 'STOP_REASONS', 'LAUNCH_HELP', 'RESUME_FREE', 'PRETRAIN_HELP',
            'LAUNCH_COMMANDS', 'decay_mask', 'ssm_labels', 'enable_compile_cache', 'make_schedule', 'make_optimizer',
            'mlm_loss', 'mlm_logits', 'make_mesh', 'shard_batch', 'init_state', 'launch_settings',
-           'maybe_initialize_distributed', 'lead_first', 'process_sum', 'agree_stop', 'add_launch_flags',
-           'pop_launch_flags', 'mlm_objective', 'train_step', 'make_step', 'make_train_step', 'make_stream_probe',
-           'make_eval_step', 'evaluate', 'mlm_metrics', 'CheckpointMismatch', 'Checkpoints', 'PretrainConfig', 'Subset',
-           'prepare_data', 'plot_metrics', 'check_pretrain_config', 'PretrainRun', 'setup_pretrain', 'StopSignals',
-           'train_loop', 'finish_pretrain', 'pretrain', 'add_config_flags', 'pretrain_parser', 'pretrain_main',
-           'launch_local']
+           'maybe_initialize_distributed', 'lead_first', 'process_sum', 'agree_stop', 'add_config_flags', 'LaunchFlags',
+           'add_launch_flags', 'pop_launch_flags', 'mlm_objective', 'train_step', 'make_step', 'make_train_step',
+           'make_stream_probe', 'make_eval_step', 'evaluate', 'mlm_metrics', 'CheckpointMismatch', 'Checkpoints',
+           'PretrainConfig', 'Subset', 'prepare_data', 'plot_metrics', 'check_pretrain_config', 'PretrainRun',
+           'setup_pretrain', 'StopSignals', 'train_loop', 'finish_pretrain', 'pretrain', 'pretrain_parser',
+           'pretrain_main', 'launch_local']
 
 # %% ../nbs/07_train.ipynb #fa507e8d
 SSM_PARAM_NAMES = ("A_re", "A_im", "log_step")   # an S4D's dynamics: A (real, imaginary parts), the step size
@@ -215,31 +215,68 @@ def agree_stop(why: str | None) -> str | None:
     return STOP_REASONS[first - 1] if first else None
 
 
+# %% ../nbs/07_train.ipynb #948fdb36
+class _ListFlag(argparse.Action):
+    "A list flag: `--x a b` and `--x a --x b` both give [a, b]; given values replace the default, never extend it."
+    def __call__(self, parser, namespace, values, option_string=None):
+        current = getattr(namespace, self.dest)
+        setattr(namespace, self.dest, (current if current is not self.default else []) + list(values))
+
+def _flag_type(f: dataclasses.Field, default):
+    "The argparse type of a field: `metadata['type']`, a list's element type, else float, int or str by annotation."
+    if "type" in f.metadata: return f.metadata["type"]
+    if isinstance(default, list): return type(default[0]) if default else str
+    t = str(f.type)
+    return float if "float" in t else int if "int" in t else str
+
+def add_config_flags(parser, cls, helps: Mapping[str, str]):
+    """One flag per field of the dataclass `cls`, `--field-name`, with `helps[name]` as its help: bools (None: unset)
+    get `--x/--no-x`, lists take one or more values (repeatable), the rest their annotated type. A field's
+    `metadata` may give `choices`, `metavar` and the element `type` of a list. `parser` may be an argument group."""
+    missing = [f.name for f in dataclasses.fields(cls) if f.name not in helps]
+    if missing: raise ValueError(f"no help text for {cls.__name__} fields {missing}")
+    for f in dataclasses.fields(cls):
+        flag, t = "--" + f.name.replace("_", "-"), str(f.type)
+        default = f.default_factory() if f.default is dataclasses.MISSING else f.default
+        kw = dict(default=default, help=helps[f.name], **{k: f.metadata[k] for k in ("choices", "metavar")
+                                                           if k in f.metadata})
+        if t.startswith("bool"): parser.add_argument(flag, action=argparse.BooleanOptionalAction, **kw)
+        elif t.startswith("list"):
+            parser.add_argument(flag, action=_ListFlag, nargs="+", type=_flag_type(f, default), **kw)
+        else: parser.add_argument(flag, type=_flag_type(f, default), **kw)
+    return parser
+
+
 # %% ../nbs/07_train.ipynb #a40a4d35
-LAUNCH_HELP = dict(
+@dataclass
+class LaunchFlags:
+    "The explicit multi-process launch: one command per process (SLURM, Open MPI and TPU pods need none)."
+    coordinator: str | None = field(default=None, metadata=dict(metavar="HOST:PORT"))
+    num_processes: int | None = field(default=None, metadata=dict(metavar="N"))
+    process_id: int | None = field(default=None, metadata=dict(metavar="I"))
+
+LAUNCH_HELP = MappingProxyType(dict(
     coordinator="multi-process launch: HOST:PORT where process 0 serves the coordinator (env "
                 f"{LAUNCH_ENV['coordinator']})",
     num_processes=f"multi-process launch: number of processes (env {LAUNCH_ENV['num_processes']})",
     process_id="multi-process launch: this process, 0..N-1; process 0 writes metrics and the model (env "
                f"{LAUNCH_ENV['process_id']})",
-)
+))
 
 def add_launch_flags(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """Add --coordinator, --num-processes, --process-id (one command per process; SLURM, Open MPI and TPU pods need
-    none)."""
+    "Add the LaunchFlags, --coordinator, --num-processes, --process-id, as a group of `parser`."
     g = parser.add_argument_group(
         "multi-process launch",
         "Start one command per process with the same flags and its own "
         "--process-id. Under SLURM, Open MPI or on a TPU pod slice leave these out: JAX reads the job.",
     )
-    g.add_argument("--coordinator", default=None, metavar="HOST:PORT", help=LAUNCH_HELP["coordinator"])
-    g.add_argument("--num-processes", type=int, default=None, metavar="N", help=LAUNCH_HELP["num_processes"])
-    g.add_argument("--process-id", type=int, default=None, metavar="I", help=LAUNCH_HELP["process_id"])
+    add_config_flags(g, LaunchFlags, LAUNCH_HELP)
     return parser
 
 def pop_launch_flags(args: dict) -> dict:
     "Take the launch flags out of parsed `vars(args)`: the keyword arguments of `maybe_initialize_distributed`."
-    return {k: args.pop(k) for k in ("coordinator", "num_processes", "process_id")}
+    return {f.name: args.pop(f.name) for f in dataclasses.fields(LaunchFlags)}
+
 
 # %% ../nbs/07_train.ipynb #f9560ad1
 def mlm_objective(logits_fn):
@@ -862,36 +899,6 @@ def pretrain(cfg: PretrainConfig, devices: Sequence | None = None, model_class=B
     check_pretrain_config(cfg)
     with _undo_failed_start(Path(cfg.output_dir)) as started:
         return _pretrain(cfg, devices, started, model_class)
-
-# %% ../nbs/07_train.ipynb #948fdb36
-class _ListFlag(argparse.Action):
-    "A list flag: `--x a b` and `--x a --x b` both give [a, b]; given values replace the default, never extend it."
-    def __call__(self, parser, namespace, values, option_string=None):
-        current = getattr(namespace, self.dest)
-        setattr(namespace, self.dest, (current if current is not self.default else []) + list(values))
-
-def _flag_type(f: dataclasses.Field, default):
-    "The argparse type of a dataclass field: a list's element type, else float, int or str by the annotation."
-    if isinstance(default, list): return type(default[0]) if default else str
-    t = str(f.type)
-    return float if "float" in t else int if "int" in t else str
-
-def add_config_flags(parser: argparse.ArgumentParser, cls, helps: Mapping[str, str]) -> argparse.ArgumentParser:
-    """One flag per field of the dataclass `cls`, `--field-name`, with `helps[name]` as its help: bools (None: unset)
-    get `--x/--no-x`, lists take one or more values (repeatable), the rest their annotated type."""
-    missing = [f.name for f in dataclasses.fields(cls) if f.name not in helps]
-    if missing: raise ValueError(f"no help text for {cls.__name__} fields {missing}")
-    for f in dataclasses.fields(cls):
-        flag, doc = "--" + f.name.replace("_", "-"), helps[f.name]
-        default = f.default_factory() if f.default is dataclasses.MISSING else f.default
-        if str(f.type).startswith("bool"):
-            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=default, help=doc)
-        elif isinstance(default, list):
-            parser.add_argument(flag, action=_ListFlag, nargs="+", type=_flag_type(f, default), default=default,
-                                help=doc)
-        else: parser.add_argument(flag, type=_flag_type(f, default), default=default, help=doc)
-    return parser
-
 
 # %% ../nbs/07_train.ipynb #fc4e8087
 PRETRAIN_HELP = MappingProxyType(dict(
