@@ -801,7 +801,7 @@ def _update(run: PretrainRun, state: dict, update: int) -> tuple[dict, dict]:
             good = run.ckpts.latest_step()
             raise FloatingPointError(
                 f"the loss became {loss} at update {update + 1}: training stopped. The last good checkpoint is "
-                f"{'update ' + str(good) if good is not None else 'none'} in {run.ckpts.directory}; lower the "
+                f"{'update ' + str(good) if good is not None else 'none'} in {run.out / 'checkpoints'}; lower the "
                 "learning rate (--lr), clip gradients (--clip-norm) or use float32 and resume from it")
     return state, m
 
@@ -850,9 +850,10 @@ def train_loop(run: PretrainRun, signals: StopSignals) -> dict:
 def finish_pretrain(run: PretrainRun, loop: dict) -> dict:
     "The final evaluation, the model in the released layout (model/) and the plot; returns paths and metrics."
     out, state = run.out, loop["state"]
-    result = dict(output_dir=str(out), checkpoint_dir=str(run.ckpts.directory), metrics_path=str(out / "metrics.jsonl"),
-                  update=loop["update"], stopped=loop["stopped"], train_loss=loop["last"]["loss"],
-                  train_acc=loop["last"]["acc"], baseline_acc=run.baseline_acc, tokens_per_s=loop["tokens_per_s"],
+    result = dict(output_dir=str(out), checkpoint_dir=str(out / "checkpoints"),
+                  metrics_path=str(out / "metrics.jsonl"), update=loop["update"], stopped=loop["stopped"],
+                  train_loss=loop["last"]["loss"], train_acc=loop["last"]["acc"], baseline_acc=run.baseline_acc,
+                  tokens_per_s=loop["tokens_per_s"],
                   baseline_token=run.tokenizer.convert_ids_to_tokens(run.baseline_token))
     final_eval = _eval(run, state["params"]) if run.eval_batches else {}
     result.update(final_eval)
