@@ -609,7 +609,7 @@ BENCH_HELP = MappingProxyType(dict(
           "2 CPU cores)",
     accelerator="the accelerator check, under 5 min on one GPU or TPU: bfloat16 training tokens/s and MFU of "
                 "BiGS_128-size bigs and attention at L=512 and 4096, and the conv backends; stands for "
-                + " ".join(accelerator_flags()) + " (flags after it override)",
+                + " ".join(accelerator_flags()) + " (flags given with it override)",
     lengths="sequence lengths (default 128 512 1024 2048 4096 8192)",
     tokens="tokens per step, a multiple of every length (default 8192)",
     hidden="hidden size H", intermediate="intermediate size I", layers="number of layers", vocab="vocabulary size",
@@ -649,9 +649,10 @@ def _candidates(names, config, dtype, fast_opts) -> list[Candidate]:
 # %% ../nbs/09_bench.ipynb #b875719f
 def _bench_settings(argv) -> SimpleNamespace:
     "The parsed flags with the defaults that depend on --quick filled in, and the model config they describe."
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if "--accelerator" in argv: argv = accelerator_flags() + argv   # the preset first: flags given after it win
-    a = bench_parser().parse_args(argv)
+    argv, parser = list(sys.argv[1:] if argv is None else argv), bench_parser()
+    if "--accelerator" in argv:   # the preset's values become the defaults: flags given with it win
+        parser.set_defaults(**vars(bench_parser().parse_args(accelerator_flags())))
+    a = parser.parse_args(argv)
     s = SimpleNamespace(args=a, lengths=a.lengths or ([128, 1024] if a.quick else [128, 512, 1024, 2048, 4096, 8192]),
                         tokens=a.tokens or (2048 if a.quick else 8192), steps=a.steps or (1 if a.quick else 3),
                         modes=a.modes or (["encoder", "train"] if a.quick else list(BENCH_MODES)),
