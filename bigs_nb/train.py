@@ -833,6 +833,7 @@ def train_loop(run: PretrainRun, signals: StopSignals) -> dict:
                                        grad_norm=float(m["grad_norm"]), tokens_per_s=tok_s,
                                        elapsed_s=time.perf_counter() - t_run))
                 bar.set_postfix(loss=f"{last['loss']:.3f}", acc=f"{last['acc']:.3f}", tok_s=f"{tok_s:,.0f}")
+                t_log = time.perf_counter()
             evaluate_now = run.eval_batches and cfg.eval_every and done % cfg.eval_every == 0 and done != cfg.steps
             save_now = cfg.save_every and done % cfg.save_every == 0
             if evaluate_now: _log_metrics(run, dict(step=done, **_eval(run, state["params"])))
