@@ -14,8 +14,10 @@ import os
 import statistics
 import sys
 import time
-from types import SimpleNamespace
-from typing import Callable
+import warnings
+from dataclasses import dataclass, field
+from types import MappingProxyType, SimpleNamespace
+from typing import Callable, Sequence
 
 import jax
 import jax.numpy as jnp
@@ -26,16 +28,20 @@ from tqdm.auto import tqdm
 
 from .layer import dense_layer, token_dot
 from .model import BiGSConfig, BiGSForMaskedLM, BiGSModule
-from .train import mlm_loss
+from .conv import time_calls
+from .train import (PretrainConfig, add_config_flags, init_state, make_mesh, make_optimizer, make_step,
+                           mlm_objective,
+                           shard_batch, make_train_step as _pretrain_step)
 
 # %% auto #0
-__all__ = ['BENCH_MODES', 'TABLE_HEADER', 'DEVICE_PEAK_TFLOPS', 'fft_flops', 'conv_flops_per_token', 'layer_flops_per_token',
-           'model_flops_per_token', 'time_call', 'matmul_flops_per_s', 'num_attention_heads', 'AttentionBlock',
-           'AttentionEncoder', 'AttentionForMaskedLM', 'make_mlm_batch', 'Candidate', 'make_train_step',
-           'bench_optimizer', 'peak_memory_bytes', 'available_memory_bytes', 'measure', 'with_length',
-           'attention_candidate', 'bigs_candidate', 'set_matmul_frac', 'run_bench', 'format_row', 'format_table',
-           'find_record', 'bench_targets', 'format_targets', 'plot_bench', 'device_peak_flops', 'set_mfu',
-           'conv_rule_check', 'format_accelerator', 'accelerator_flags', 'bench_parser', 'bench_main']
+__all__ = ['BENCH_MODES', 'TABLE_HEADER', 'DEVICE_PEAK_TFLOPS', 'BENCH_HELP', 'fft_flops', 'conv_flops_per_token',
+           'layer_flops_per_token', 'model_flops_per_token', 'time_call', 'matmul_flops_per_s', 'num_attention_heads',
+           'AttentionBlock', 'AttentionEncoder', 'AttentionForMaskedLM', 'make_mlm_batch', 'Candidate',
+           'make_train_step', 'bench_loss', 'bench_optimizer', 'peak_memory_bytes', 'available_memory_bytes', 'measure',
+           'with_length', 'attention_candidate', 'bigs_candidate', 'set_matmul_frac', 'run_bench', 'format_row',
+           'format_table', 'find_record', 'bench_targets', 'format_targets', 'plot_bench', 'device_peak_flops',
+           'set_mfu', 'conv_rule_check', 'format_accelerator', 'accelerator_flags', 'bench_pretrain_step',
+           'BenchConfig', 'bench_parser', 'bench_main']
 
 # %% ../nbs/09_bench.ipynb #2566f1f8
 def fft_flops(n: int) -> float:
@@ -68,13 +74,11 @@ def model_flops_per_token(arch: str, L: int, H: int, I: int, layers: int, V: int
 
 # %% ../nbs/09_bench.ipynb #bafccff2
 def time_call(fn: Callable, *args, repeats: int = 3) -> list[float]:
-    "Wall-clock seconds of `repeats` calls of fn(*args), each blocked until its result is ready."
-    out = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        jax.block_until_ready(fn(*args))
-        out.append(time.perf_counter() - t)
-    return out
+    "Deprecated (goes in the next version): `bigs_nb.conv.time_calls`, the book's one timing helper."
+    warnings.warn("bigs_nb.bench.time_call is deprecated: use bigs_nb.conv.time_calls", DeprecationWarning,
+                  stacklevel=2)
+    return time_calls(fn, *args, repeats=repeats)
+
 
 # %% ../nbs/09_bench.ipynb #8eca1356
 def matmul_flops_per_s(n: int = 2048, dtype=jnp.float32, repeats: int = 10) -> float:
@@ -82,13 +86,10 @@ def matmul_flops_per_s(n: int = 2048, dtype=jnp.float32, repeats: int = 10) -> f
     a = jax.random.normal(jax.random.key(0), (n, n), dtype)
     b = jax.random.normal(jax.random.key(1), (n, n), dtype)
     f = jax.jit(lambda a, b, out: jnp.dot(a, b), donate_argnums=2)   # the product reuses out's memory
-    out = jax.block_until_ready(f(a, b, jnp.zeros((n, n), dtype)))
-    best = math.inf
-    for _ in range(repeats):
-        t = time.perf_counter()
-        out = jax.block_until_ready(f(a, b, out))
-        best = min(best, time.perf_counter() - t)
+    reuse = lambda out, args: (*args[:2], out)                        # each call writes into the last one's output
+    best = min(time_calls(f, a, b, jnp.zeros((n, n), dtype), repeats=repeats, warmup=1, feed=reuse))
     return 2.0 * n ** 3 / best
+
 
 # %% ../nbs/09_bench.ipynb #30932229
 def num_attention_heads(hidden_size: int) -> int:
@@ -199,15 +200,22 @@ class Candidate:
 
 # %% ../nbs/09_bench.ipynb #1330579e
 def make_train_step(logits_fn: Callable, tx: optax.GradientTransformation) -> Callable:
-    "step(params, opt_state, batch) -> (params, opt_state, loss): MLM loss, gradients, optimizer update."
-    def loss_fn(params, batch):
-        logits = logits_fn(params, batch)
-        return mlm_loss(logits, batch["masked_lm_ids"], batch["masked_lm_weights"])[0]   # chapter 07's loss
-    def step(params, opt_state, batch):
-        loss, grads = jax.value_and_grad(loss_fn)(params, batch)
-        updates, opt_state = tx.update(grads, opt_state, params)
-        return optax.apply_updates(params, updates), opt_state, loss
-    return step
+    """Deprecated (goes in the next version): the benchmark times chapter 07's `make_step`. This wrapper keeps the
+    old `step(params, opt_state, batch) -> (params, opt_state, loss)` on top of it."""
+    warnings.warn("bigs_nb.bench.make_train_step is deprecated: use bigs_nb.train.make_step(bench_loss(logits_fn), "
+                  "tx, jit=False), the one train step", DeprecationWarning, stacklevel=2)
+    step = make_step(bench_loss(logits_fn), tx, jit=False)
+    def old_step(params, opt_state, batch):
+        state = dict(params=params, opt_state=opt_state, step=jnp.zeros((), jnp.int32),
+                     rng=jax.random.key_data(jax.random.key(0)))
+        state, m = step(state, batch)
+        return state["params"], state["opt_state"], m["loss"]
+    return old_step
+
+def bench_loss(logits_fn: Callable) -> Callable:
+    "The masked-LM `loss_fn(params, batch, rng)` of chapter 07 on a candidate's `logits(params, batch)` (no dropout)."
+    return mlm_objective(lambda params, batch, rng: logits_fn(params, batch))
+
 
 # %% ../nbs/09_bench.ipynb #ab45abcb
 def bench_optimizer() -> optax.GradientTransformation:
@@ -240,23 +248,18 @@ def available_memory_bytes() -> int | None:
 # %% ../nbs/09_bench.ipynb #01661d0b
 def measure(fn: Callable, args: tuple, tokens: int, steps: int = 3, warmup: int = 1, donate: tuple = (),
             threaded: bool = False, memory_headroom: float = 0.9) -> dict:
-    "Compile fn(*args), check its memory, time `steps` calls after `warmup`: dict of seconds and bytes."
+    """Compile fn(*args), check its memory, time `steps` calls after `warmup` (`threaded`: fn returns (state, ...)
+    and each call's state feeds the next): dict of seconds and bytes."""
     t0 = time.perf_counter()
     compiled = jax.jit(fn, donate_argnums=donate).lower(*args).compile()
     rec = dict(compile_s=time.perf_counter() - t0, peak_bytes=peak_memory_bytes(compiled))
     free = available_memory_bytes()
     if rec["peak_bytes"] and free and rec["peak_bytes"] > memory_headroom * free:
         return dict(rec, status=f"skipped: needs {rec['peak_bytes'] / 2**30:.1f} GiB, {free / 2**30:.1f} GiB free")
-    times = []
-    for i in range(warmup + steps):
-        t = time.perf_counter()
-        out = jax.block_until_ready(compiled(*args))
-        if i >= warmup:
-            times.append(time.perf_counter() - t)
-        if threaded:   # feed the new state (params, opt_state) to the next step
-            args = (*out[:2], *args[2:])
-    step_s = statistics.median(times)
+    feed = (lambda out, args: (out[0], *args[1:])) if threaded else None
+    step_s = statistics.median(time_calls(compiled, *args, repeats=steps, warmup=warmup, feed=feed))
     return dict(rec, step_s=step_s, tok_s=tokens / step_s, status="ok")
+
 
 # %% ../nbs/09_bench.ipynb #a2150d50
 def with_length(config, L: int):
@@ -313,7 +316,7 @@ def _flops(cand: Candidate, mode: str, L: int, config, masked_frac: float) -> fl
 
 # %% ../nbs/09_bench.ipynb #88b89386
 def _measure_mode(built: dict, mode: str, batch: dict, tokens: int, steps: int, warmup: int) -> dict:
-    "Measure one mode ('fwd', 'encoder' or 'train') of a built candidate."
+    "Measure one mode ('fwd', 'encoder' or 'train') of a built candidate; 'train' is chapter 07's train step."
     if mode == "fwd":
         return measure(built["logits"], (built["params"], batch), tokens, steps, warmup)
     if mode == "encoder":
@@ -321,11 +324,11 @@ def _measure_mode(built: dict, mode: str, batch: dict, tokens: int, steps: int, 
         return measure(jax.grad(loss), (built["encoder_params"], batch), tokens, steps, warmup)
     if mode == "train":
         tx = bench_optimizer()
-        params = jax.tree.map(jnp.copy, built["params"])   # donated below: keep the built ones intact
-        step = make_train_step(built["logits"], tx)
-        return measure(step, (params, jax.jit(tx.init)(params), batch), tokens, steps, warmup,
-                       donate=(0, 1), threaded=True)
+        state = init_state(built["params"], tx, seed=0)   # a copy: the step donates it, the built params stay
+        step = make_step(bench_loss(built["logits"]), tx, jit=False)
+        return measure(step, (state, batch), tokens, steps, warmup, donate=(0,), threaded=True)
     raise ValueError(f"unknown mode {mode!r}; choose from {BENCH_MODES}")
+
 
 # %% ../nbs/09_bench.ipynb #3b0fbc13
 def set_matmul_frac(records: list[dict], peak_flops: float | None) -> list[dict]:
@@ -510,48 +513,130 @@ def accelerator_flags() -> list[str]:
             "--lengths", "512", "4096", "--tokens", "16384", "--models", "bigs", "attention", "--modes", "train",
             "--steps", "5", "--no-efficiency", "--conv-check", "--matmul-n", "8192"]
 
+# %% ../nbs/09_bench.ipynb #003f5699
+def _random_mlm_batch(config: BiGSConfig, batch_size: int, max_predictions: int, mesh) -> dict:
+    "A sharded batch of random tokens with `max_predictions` distinct masked positions per row (seed 0)."
+    L, V, rng = config.max_position_embeddings, config.vocab_size, np.random.default_rng(0)
+    pos = np.stack([rng.choice(np.arange(1, L), max_predictions, replace=False) for _ in range(batch_size)])
+    pos = np.sort(pos, 1)
+    return shard_batch(dict(input_ids=rng.integers(5, V, (batch_size, L)).astype(np.int32),
+                            attention_mask=np.ones((batch_size, L), np.int32),
+                            token_type_ids=np.zeros((batch_size, L), np.int32),
+                            masked_lm_positions=pos.astype(np.int32),
+                            masked_lm_ids=rng.integers(5, V, (batch_size, max_predictions)).astype(np.int32),
+                            masked_lm_weights=np.ones((batch_size, max_predictions), np.float32)), mesh)
+
+def _default_step_models() -> dict:
+    "The models `bench_pretrain_step` times by default: `bigs pretrain`'s default and the BiGS_128 layer stack."
+    c = PretrainConfig()
+    return {"default (bigs pretrain)": BiGSConfig(vocab_size=c.vocab_size, hidden_size=c.hidden_size,
+                                                  num_hidden_layers=c.num_layers, intermediate_size=c.intermediate_size,
+                                                  num_ssm=c.num_ssm, max_position_embeddings=c.seq_len),
+            "BiGS_128 layer stack": BiGSConfig.bigs_128()}
+
+def _print_step_rows(rows: list[dict], batch_size: int, dtype):
+    "The table of `bench_pretrain_step`."
+    print(f"train step, batch {batch_size}, {jax.device_count()} x {jax.devices()[0].platform}, "
+          f"{jnp.dtype(dtype).name}")
+    print(f"{'model':<26}{'params':>12}{'projection':>12}{'ms/step':>10}{'tokens/s':>12}{'masked/all':>12}")
+    for r in rows:
+        print(f"{r['model']:<26}{r['params']:>12,}{r['projection']:>12}{r['step_ms']:>10.1f}"
+              f"{r['tokens_per_s']:>12,.0f}{r.get('speedup_masked_vs_all', float('nan')):>12.2f}")
+
+
+# %% ../nbs/09_bench.ipynb #7408361b
+def bench_pretrain_step(models: dict | None = None, batch_size: int = 16, steps: int = 5, max_predictions: int = 20,
+                        projections: Sequence[str] = ("masked", "all"), dtype=jnp.float32,
+                        devices: Sequence | None = None, optimizer=None, verbose: bool = True) -> list[dict]:
+    "Train-step tokens/s (the pretraining step, chapter 07) of each BiGSConfig in `models` with each projection."
+    mesh, rows, tx = make_mesh(devices), [], optimizer or make_optimizer(1.0)
+    for name, mc in (models or _default_step_models()).items():
+        batch = _random_mlm_batch(mc, batch_size, max_predictions, mesh)
+        model = BiGSForMaskedLM(mc, seed=0, dtype=dtype)
+        n_params = sum(x.size for x in jax.tree.leaves(model.params))
+        for proj in projections:
+            step = _pretrain_step(model.module, tx, mesh, projection=proj)
+            feed = lambda out, args: (out[0], *args[1:])               # the new state into the next step
+            times = time_calls(step, init_state(model.params, tx, 0, mesh), batch, np.float32(1e-4), repeats=steps,
+                               warmup=1, feed=feed)
+            dt = sum(times) / steps
+            rows.append(dict(model=name, params=n_params, projection=proj, step_ms=dt * 1e3,
+                             tokens_per_s=batch_size * mc.max_position_embeddings / dt))
+    by = {(r["model"], r["projection"]): r["tokens_per_s"] for r in rows}
+    for r in rows:
+        if "masked" in projections and "all" in projections:
+            r["speedup_masked_vs_all"] = by[(r["model"], "masked")] / by[(r["model"], "all")]
+    if verbose: _print_step_rows(rows, batch_size, dtype)
+    return rows
+
+
+# %% ../nbs/09_bench.ipynb #d329f684
+@dataclass
+class BenchConfig:
+    "Settings of `bigs bench` (each is a flag; None: the default of the full run or of --quick)."
+    quick: bool = False
+    accelerator: bool = False
+    lengths: list | None = field(default=None, metadata=dict(type=int))
+    tokens: int | None = None
+    hidden: int = 256
+    intermediate: int = 1024
+    layers: int = 4
+    vocab: int = 30522
+    num_ssm: int = 64
+    models: list = field(default_factory=lambda: ["bigs", "attention", "bigs-ref"],
+                         metadata=dict(choices=["bigs", "attention", "bigs-ref"]))
+    modes: list | None = field(default=None, metadata=dict(choices=BENCH_MODES, type=str))
+    steps: int | None = None
+    warmup: int = 1
+    dtype: str = field(default="float32", metadata=dict(choices=["float32", "bfloat16"]))
+    conv_impl: str = "auto"
+    scan_layers: bool = False
+    remat: bool = False
+    efficiency: bool | None = None
+    eff_tokens: int = 4096
+    eff_layers: int = 4
+    matmul_n: int = 2048
+    peak_tflops: float | None = None
+    conv_check: bool = False
+    json: str | None = None
+    plot: str | None = None
+    progress: bool = True
+
+
 # %% ../nbs/09_bench.ipynb #367ea8bc
+BENCH_HELP = MappingProxyType(dict(
+    quick="L in (128, 1024), 2048 tokens/step, modes encoder and train, 1 timed step, no efficiency probe (< 2 min on "
+          "2 CPU cores)",
+    accelerator="the accelerator check, under 5 min on one GPU or TPU: bfloat16 training tokens/s and MFU of "
+                "BiGS_128-size bigs and attention at L=512 and 4096, and the conv backends; stands for "
+                + " ".join(accelerator_flags()) + " (flags given with it override)",
+    lengths="sequence lengths (default 128 512 1024 2048 4096 8192)",
+    tokens="tokens per step, a multiple of every length (default 8192)",
+    hidden="hidden size H", intermediate="intermediate size I", layers="number of layers", vocab="vocabulary size",
+    num_ssm="S4D state size N", models="candidates to measure",
+    modes="what to time (default: all; --quick: encoder train)",
+    steps="timed steps per measurement, median reported (default 3)",
+    warmup="untimed steps after compilation", dtype="compute dtype",
+    conv_impl="convolution backend of the fast BiGS", scan_layers="fast BiGS: scan over layers",
+    remat="fast BiGS: rematerialise layer activations",
+    efficiency="run the H=768, I=3072, L=512 train-step efficiency probe (default: on unless --quick)",
+    eff_tokens="tokens per step of the efficiency probe", eff_layers="layers of the efficiency probe",
+    matmul_n="size n of the n x n matmul throughput probe",
+    peak_tflops="the device's peak TFLOP/s for MFU (default: the datasheet bfloat16 figure of a known GPU or TPU, "
+                "DEVICE_PEAK_TFLOPS; none on CPU)",
+    conv_check="also time the conv backends (forward + gradients) at each length against conv_impl='auto'",
+    json="write records, targets and settings to this JSON file", plot="save the plots to this image file",
+    progress="show a progress bar",
+))
+
 def bench_parser() -> argparse.ArgumentParser:
-    "Command-line flags of `bigs bench`."
-    p = argparse.ArgumentParser(prog="bigs bench", description="Tokens/s, peak memory, compile time and FLOP "
-                                "efficiency of bigs_nb BiGS vs an attention encoder of equal size vs BiGS on the "
-                                "reference implementation's code paths.")
-    p.add_argument("--quick", action="store_true", help="L in (128, 1024), 2048 tokens/step, modes encoder and "
-                   "train, 1 timed step, no efficiency probe (< 2 min on 2 CPU cores)")
-    p.add_argument("--accelerator", action="store_true", help="the accelerator check, under 5 min on one GPU or "
-                   "TPU: bfloat16 training tokens/s and MFU of BiGS_128-size bigs and attention at L=512 and 4096, and "
-                   "the conv backends; stands for " + " ".join(accelerator_flags()) + " (flags after it override)")
-    p.add_argument("--lengths", type=int, nargs="+", help="sequence lengths (default 128 512 1024 2048 4096 8192)")
-    p.add_argument("--tokens", type=int, help="tokens per step, a multiple of every length (default 8192)")
-    p.add_argument("--hidden", type=int, default=256, help="hidden size H (default 256)")
-    p.add_argument("--intermediate", type=int, default=1024, help="intermediate size I (default 1024)")
-    p.add_argument("--layers", type=int, default=4, help="number of layers (default 4)")
-    p.add_argument("--vocab", type=int, default=30522, help="vocabulary size (default 30522)")
-    p.add_argument("--num-ssm", type=int, default=64, help="S4D state size N (default 64)")
-    p.add_argument("--models", nargs="+", default=["bigs", "attention", "bigs-ref"],
-                   choices=["bigs", "attention", "bigs-ref"], help="candidates to measure")
-    p.add_argument(
-        "--modes", nargs="+", choices=BENCH_MODES, help="what to time (default: all; --quick: encoder train)"
-    )
-    p.add_argument("--steps", type=int, help="timed steps per measurement, median reported (default 3)")
-    p.add_argument("--warmup", type=int, default=1, help="untimed steps after compilation (default 1)")
-    p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"], help="compute dtype")
-    p.add_argument("--conv-impl", default="auto", help="convolution backend of the fast BiGS (default auto)")
-    p.add_argument("--scan-layers", action="store_true", help="fast BiGS: scan over layers")
-    p.add_argument("--remat", action="store_true", help="fast BiGS: rematerialise layer activations")
-    p.add_argument("--efficiency", action=argparse.BooleanOptionalAction, default=None,
-                   help="run the H=768, I=3072, L=512 train-step efficiency probe (default: on unless --quick)")
-    p.add_argument("--eff-tokens", type=int, default=4096, help="tokens per step of the efficiency probe")
-    p.add_argument("--eff-layers", type=int, default=4, help="layers of the efficiency probe")
-    p.add_argument("--matmul-n", type=int, default=2048, help="size n of the n x n matmul throughput probe")
-    p.add_argument("--peak-tflops", type=float, help="the device's peak TFLOP/s for MFU (default: the datasheet "
-                   "bfloat16 figure of a known GPU or TPU, DEVICE_PEAK_TFLOPS; none on CPU)")
-    p.add_argument("--conv-check", action=argparse.BooleanOptionalAction, default=False,
-                   help="also time the conv backends (forward + gradients) at each length against conv_impl='auto'")
-    p.add_argument("--json", help="write records, targets and settings to this JSON file")
-    p.add_argument("--plot", help="save the plots to this image file")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    return p
+    "Command-line flags of `bigs bench`: one per BenchConfig field (chapter 07's `add_config_flags`)."
+    p = argparse.ArgumentParser(prog="bigs bench", formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+                                description="Tokens/s, peak memory, compile time and FLOP efficiency of bigs_nb BiGS "
+                                "vs an attention encoder of equal size vs BiGS on the reference implementation's code "
+                                "paths.")
+    return add_config_flags(p, BenchConfig, BENCH_HELP)
+
 
 # %% ../nbs/09_bench.ipynb #7c260df7
 def _candidates(names, config, dtype, fast_opts) -> list[Candidate]:
@@ -562,70 +647,85 @@ def _candidates(names, config, dtype, fast_opts) -> list[Candidate]:
     return [make[n]() for n in names]
 
 # %% ../nbs/09_bench.ipynb #b875719f
+def _bench_settings(argv) -> SimpleNamespace:
+    "The parsed flags with the defaults that depend on --quick filled in, and the model config they describe."
+    argv, parser = list(sys.argv[1:] if argv is None else argv), bench_parser()
+    if "--accelerator" in argv:   # the preset's values become the defaults: flags given with it win
+        parser.set_defaults(**vars(bench_parser().parse_args(accelerator_flags())))
+    a = parser.parse_args(argv)
+    s = SimpleNamespace(args=a, lengths=a.lengths or ([128, 1024] if a.quick else [128, 512, 1024, 2048, 4096, 8192]),
+                        tokens=a.tokens or (2048 if a.quick else 8192), steps=a.steps or (1 if a.quick else 3),
+                        modes=a.modes or (["encoder", "train"] if a.quick else list(BENCH_MODES)),
+                        efficiency=(not a.quick) if a.efficiency is None else a.efficiency, dtype=jnp.dtype(a.dtype))
+    fast_opts = dict(conv_impl=a.conv_impl, scan_layers=a.scan_layers, remat=a.remat)
+    s.fast_opts = fast_opts
+    s.config = BiGSConfig(vocab_size=a.vocab, hidden_size=a.hidden, num_hidden_layers=a.layers,
+                          intermediate_size=a.intermediate, num_ssm=a.num_ssm, max_position_embeddings=max(s.lengths))
+    return s
+
+def _efficiency_probe(s: SimpleNamespace, peak: float) -> dict:
+    "The H=768, I=3072, L=512 train-step record (`--eff-layers` layers, `--eff-tokens` tokens per step)."
+    a = s.args
+    c768 = dataclasses.replace(s.config, hidden_size=768, intermediate_size=3072, num_hidden_layers=a.eff_layers,
+                               max_position_embeddings=512)
+    return run_bench([bigs_candidate(c768, s.dtype, **s.fast_opts)], c768, [512], a.eff_tokens, ["train"], s.steps,
+                     a.warmup, peak_flops=peak, progress=a.progress)[0]
+
+
+# %% ../nbs/09_bench.ipynb #6445fb68
+def _bench_measure(s: SimpleNamespace) -> dict:
+    "Probe the matmul rate, run the grid (and the efficiency probe), probe again; the records with their fractions."
+    a, dev = s.args, jax.devices()[0]
+    peak = matmul_flops_per_s(a.matmul_n, s.dtype)
+    print(f"device: {dev.platform} {dev.device_kind} x{jax.device_count()}, {os.cpu_count()} CPU cores; "
+          f"{a.dtype} matmul ({a.matmul_n}^3): {peak / 1e9:.1f} GFLOP/s (probed again at the end)")
+    print(f"H={a.hidden} I={a.intermediate} layers={a.layers} V={a.vocab} tokens/step={s.tokens} steps={s.steps} "
+          f"warmup={a.warmup} fast options={s.fast_opts}")
+    records = run_bench(_candidates(a.models, s.config, s.dtype, s.fast_opts), s.config, s.lengths, s.tokens, s.modes,
+                        s.steps, a.warmup, peak_flops=peak, progress=a.progress)
+    eff = _efficiency_probe(s, peak) if s.efficiency else None
+    probes = [peak, matmul_flops_per_s(a.matmul_n, s.dtype)]
+    peak = max(probes)                          # a busy moment lowers a probe; never divide by the low one
+    device_peak = a.peak_tflops * 1e12 if a.peak_tflops else device_peak_flops(dev.device_kind)
+    set_matmul_frac(records + ([eff] if eff else []), peak)
+    set_mfu(records + ([eff] if eff else []), device_peak)
+    conv_rows = conv_rule_check(s.lengths, s.tokens, a.hidden) if a.conv_check else None
+    return dict(peak_flops=peak, matmul_probes=probes, device=f"{dev.platform} {dev.device_kind}", records=records,
+                efficiency=eff, targets=bench_targets(records, eff), device_peak_flops=device_peak,
+                conv_check=conv_rows)
+
+def _bench_print(s: SimpleNamespace, r: dict):
+    "The table, the efficiency probe, the targets and (on an accelerator, or when asked) the accelerator check."
+    a = s.args
+    print(f"matmul probes: {', '.join(f'{p / 1e9:.1f}' for p in r['matmul_probes'])} GFLOP/s; %matmul below uses "
+          "the larger")
+    print(format_table(r["records"]))
+    if r["efficiency"]:
+        print(f"efficiency probe (H=768 I=3072 layers={a.eff_layers} L=512 tokens/step={a.eff_tokens}):")
+        print(format_table([r["efficiency"]]))
+    print("targets (measured, goal, verdict):")
+    print(format_targets(r["targets"]))
+    device_peak = r["device_peak_flops"]
+    if a.accelerator or r["conv_check"] or device_peak:
+        print(f"accelerator check ({a.dtype}, MFU against {device_peak / 1e12:.4g} TFLOP/s):" if device_peak
+              else f"accelerator check ({a.dtype}; MFU needs --peak-tflops on {jax.devices()[0].device_kind}):")
+        print(format_accelerator(r["records"], r["conv_check"]))
+
+
+# %% ../nbs/09_bench.ipynb #903b0f7c
 def bench_main(argv=None) -> dict:
     "`bigs bench`: measure, print the table and the target ratios; returns the records and targets."
     t_start = time.perf_counter()
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if "--accelerator" in argv: argv = accelerator_flags() + argv   # the preset first: flags given after it win
-    a = bench_parser().parse_args(argv)
-    lengths = a.lengths or ([128, 1024] if a.quick else [128, 512, 1024, 2048, 4096, 8192])
-    tokens = a.tokens or (2048 if a.quick else 8192)
-    steps = a.steps or (1 if a.quick else 3)
-    modes = a.modes or (["encoder", "train"] if a.quick else list(BENCH_MODES))
-    efficiency = (not a.quick) if a.efficiency is None else a.efficiency
-    dtype = jnp.dtype(a.dtype)
-    fast_opts = dict(conv_impl=a.conv_impl, scan_layers=a.scan_layers, remat=a.remat)
-    config = BiGSConfig(vocab_size=a.vocab, hidden_size=a.hidden, num_hidden_layers=a.layers,
-                        intermediate_size=a.intermediate, num_ssm=a.num_ssm, max_position_embeddings=max(lengths))
-    peak = matmul_flops_per_s(a.matmul_n, dtype)
-    dev = jax.devices()[0]
-    print(f"device: {dev.platform} {dev.device_kind} x{jax.device_count()}, {os.cpu_count()} CPU cores; "
-          f"{a.dtype} matmul ({a.matmul_n}^3): {peak / 1e9:.1f} GFLOP/s (probed again at the end)")
-    print(f"H={a.hidden} I={a.intermediate} layers={a.layers} V={a.vocab} tokens/step={tokens} steps={steps} "
-          f"warmup={a.warmup} fast options={fast_opts}")
-    records = run_bench(_candidates(a.models, config, dtype, fast_opts), config, lengths, tokens, modes,
-                        steps, a.warmup, peak_flops=peak, progress=not a.no_progress)
-    eff = None
-    if efficiency:
-        c768 = dataclasses.replace(config, hidden_size=768, intermediate_size=3072, num_hidden_layers=a.eff_layers,
-                                   max_position_embeddings=512)
-        eff = run_bench([bigs_candidate(c768, dtype, **fast_opts)], c768, [512], a.eff_tokens, ["train"], steps,
-                        a.warmup, peak_flops=peak, progress=not a.no_progress)[0]
-    probes = [peak, matmul_flops_per_s(a.matmul_n, dtype)]
-    peak = max(probes)                          # a busy moment lowers a probe; never divide by the low one
-    set_matmul_frac(records + ([eff] if eff else []), peak)
-    device_peak = a.peak_tflops * 1e12 if a.peak_tflops else device_peak_flops(dev.device_kind)
-    set_mfu(records + ([eff] if eff else []), device_peak)
-    conv_rows = conv_rule_check(lengths, tokens, a.hidden) if a.conv_check else None
-    print(f"matmul probes: {', '.join(f'{p / 1e9:.1f}' for p in probes)} GFLOP/s; %matmul below uses the larger")
-    print(format_table(records))
-    if eff:
-        print(f"efficiency probe (H=768 I=3072 layers={a.eff_layers} L=512 tokens/step={a.eff_tokens}):")
-        print(format_table([eff]))
-    targets = bench_targets(records, eff)
-    print("targets (measured, goal, verdict):")
-    print(format_targets(targets))
+    s = _bench_settings(argv)
+    measured = _bench_measure(s)
+    _bench_print(s, measured)
     seconds = time.perf_counter() - t_start
-    if a.accelerator or conv_rows or device_peak:
-        print(f"accelerator check ({a.dtype}, MFU against {device_peak / 1e12:.4g} TFLOP/s):" if device_peak
-              else f"accelerator check ({a.dtype}; MFU needs --peak-tflops on {dev.device_kind}):")
-        print(format_accelerator(records, conv_rows))
     print(f"{seconds:.0f} s in all")
-    result = dict(
-        settings=dict(vars(a), lengths=lengths, tokens=tokens, modes=modes, steps=steps, efficiency=efficiency),
-        peak_flops=peak,
-        matmul_probes=probes,
-        device=f"{dev.platform} {dev.device_kind}",
-        records=records,
-        efficiency=eff,
-        targets=targets,
-        device_peak_flops=device_peak,
-        conv_check=conv_rows,
-        seconds=seconds,
-    )
-    if a.json:
-        with open(a.json, "w") as f:
-            json.dump(result, f, indent=1, default=str)
-    if a.plot:
-        plot_bench(records, a.hidden).savefig(a.plot, dpi=120)
+    settings = dict(vars(s.args), lengths=s.lengths, tokens=s.tokens, modes=s.modes, steps=s.steps,
+                    efficiency=s.efficiency)
+    result = dict(settings=settings, **measured, seconds=seconds)
+    if s.args.json:
+        with open(s.args.json, "w") as f: json.dump(result, f, indent=1, default=str)
+    if s.args.plot: plot_bench(measured["records"], s.args.hidden).savefig(s.args.plot, dpi=120)
     return result
+

@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 
 # %% auto #0
 __all__ = ['CONV_IMPLS', 'causal_conv_direct', 'causal_conv_fft', 'toeplitz', 'causal_conv_toeplitz', 'causal_conv_dft',
-           'auto_impl', 'causal_conv', 'anticausal_conv', 'reverse_valid', 'time_conv', 'time_convs']
+           'auto_impl', 'causal_conv', 'anticausal_conv', 'reverse_valid', 'time_calls', 'time_conv', 'time_convs']
 
 # %% ../nbs/01_conv.ipynb #96804b5a
 def _check(u, K) -> int:
@@ -158,6 +158,18 @@ def reverse_valid(u, lengths):
     return jnp.take_along_axis(u, idx[..., None], axis=-2)
 
 # %% ../nbs/01_conv.ipynb #00d875be
+def time_calls(fn, *args, repeats: int = 3, warmup: int = 0, feed=None) -> list[float]:
+    """Wall-clock seconds of `repeats` calls of `fn(*args)` after `warmup` untimed ones, each blocked until its result
+    is ready; `feed(out, args) -> args` passes a call's result to the next (a train step's state, a donated buffer).
+    The one timing helper of the book: convolutions here, models and train steps in chapter 09."""
+    times = []
+    for i in range(warmup + repeats):
+        t = time.perf_counter()
+        out = jax.block_until_ready(fn(*args))
+        if i >= warmup: times.append(time.perf_counter() - t)
+        if feed is not None: args = feed(out, args)
+    return times
+
 def time_conv(impl: str, L: int, tokens: int = 8192, H: int = 256, reps: int = 5, seed: int = 0,
               mode: str = "forward") -> float:
     """Best-of-`reps` ms of jitted causal_conv(impl) on (tokens//L, L, H) float32; mode 'forward' or 'train' (+
@@ -171,13 +183,8 @@ def time_conv(impl: str, L: int, tokens: int = 8192, H: int = 256, reps: int = 5
         f = jax.jit(jax.grad(lambda u, K: jnp.sum(causal_conv(u, K, impl) * g), argnums=(0, 1)))
     else:
         raise ValueError(f"unknown mode {mode!r}; choose 'forward' or 'train'")
-    jax.block_until_ready(f(u, K))                               # compile outside the timing
-    best = math.inf
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        jax.block_until_ready(f(u, K))
-        best = min(best, time.perf_counter() - t0)
-    return 1e3 * best
+    return 1e3 * min(time_calls(f, u, K, repeats=reps, warmup=1))     # the warm-up call compiles
+
 
 # %% ../nbs/01_conv.ipynb #8dc955cc
 def time_convs(Ls, impls=("fft", "toeplitz", "dft"), tokens: int = 8192, H: int = 256, reps: int = 5,

@@ -161,6 +161,8 @@ def save_tokenizer_files(tok, out_dir: str | Path, model_max_length: int = 512) 
         unk_token="[UNK]", sep_token="[SEP]", pad_token="[PAD]", cls_token="[CLS]", mask_token="[MASK]"), indent=2))
     return out
 
+
+# %% ../nbs/05_data.ipynb #f6d6f6c1
 def check_mlm_tokenizer(tokenizer, vocab_size: int | None = None):
     "`hub.check_tokenizer` (vocabulary read, size matches) plus what MLM needs: [CLS], [SEP], [MASK], and [PAD] = 0."
     check_tokenizer(tokenizer, vocab_size)
@@ -181,6 +183,8 @@ def tokenizer_from_dir(path: str | Path, vocab_size: int | None = None):
     if "model_max_length" in cfg: tok.model_max_length = cfg["model_max_length"]
     return check_mlm_tokenizer(tok, vocab_size)
 
+
+# %% ../nbs/05_data.ipynb #560f652d
 def train_tokenizer(texts: Iterable[str], vocab_size: int = 8192, out_dir: str | Path | None = None,
                     min_frequency: int = 2, model_max_length: int = 512):
     "Train an uncased WordPiece tokenizer on `texts`; save it to `out_dir` (a temp dir if None) and load it back."
@@ -303,6 +307,8 @@ def _import_h5py():
         raise ImportError("reading HDF5 shards needs h5py: pip install 'bigs_nb[hdf5]' (or pip install h5py)") from e
     return h5py
 
+
+# %% ../nbs/05_data.ipynb #cad197d9
 class H5Dataset:
     "Static-mask pretraining examples from NVIDIA-format HDF5 shards; `get(indices, epoch)` gives a batch dict."
     def __init__(self, paths: str | Path | Sequence):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse, dataclasses, json, re, time
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
+from types import MappingProxyType
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -19,7 +20,7 @@ from .model import (BiGSConfig, BiGSPreTrainedModel, BiGSPooler, BiGSOnlyMLMHead
                            BiGSClassifierOutput, gather_positions)
 from .hub import load_tokenizer, read_msgpack
 from .data import bbc_articles, BBC_TOPICS
-from .train import PretrainConfig, pretrain
+from .train import PretrainConfig, add_config_flags, pretrain
 from .glue import GlueTask, FinetuneConfig, finetune, load_start_model, with_task_labels
 from .bench import AttentionEncoder, matmul_flops_per_s, model_flops_per_token
 
@@ -260,7 +261,7 @@ def demo(cfg: DemoConfig | None = None, pretrain_cfg: PretrainConfig | None = No
     data = demo_data(cfg)  # bad settings fail here, before any training
     out = Path(cfg.output_dir)
     out.mkdir(parents=True, exist_ok=True)
-    t0 = time.time()
+    t0 = time.perf_counter()
     pre = pretrain_arms(cfg, pretrain_cfg, devices)
     arms = {}
     for arch, p in pre.items():
@@ -273,7 +274,7 @@ def demo(cfg: DemoConfig | None = None, pretrain_cfg: PretrainConfig | None = No
     summary = dict({f"{k}_{m}": a[m] for k, a in arms.items() for m in ("test_mean", "test_std", "lr")},
                    mlm_accuracy={arch: 100 * p["eval_acc"] for arch, p in pre.items()},
                    pretrain_updates={arch: p["update"] for arch, p in pre.items()},
-                   majority_baseline=100 / DEMO_TASKS[cfg.task].num_labels, seconds=round(time.time() - t0, 1),
+                   majority_baseline=100 / DEMO_TASKS[cfg.task].num_labels, seconds=round(time.perf_counter() - t0, 1),
                    settings=asdict(cfg), arms=arms,
                    pretrain_metrics={arch: p["metrics_path"] for arch, p in pre.items()},
                    plot=str(out / "demo.png"))
@@ -326,7 +327,7 @@ def plot_demo(s: Mapping, out=None):
     return fig
 
 # %% ../nbs/11_demo.ipynb #084b7ed9
-DEMO_HELP = dict(
+DEMO_HELP = MappingProxyType(dict(
     output_dir="folder for pretrain/, pretrain_attention/, demo.json and demo.png (a finished pretraining is reused)",
     pretrain_steps="pretraining updates (default: the `bigs pretrain` default)",
     pretrain_seconds="stop pretraining after this many seconds (with a checkpoint)",
@@ -336,29 +337,16 @@ DEMO_HELP = dict(
     train_size="labelled training sentences", validation_size="validation sentences (choose lr and epoch)",
     test_size="test sentences (reported)", lrs="finetuning learning-rate grid, the same for every arm",
     seeds="finetuning seeds per learning rate", epochs="finetuning passes over the training sentences",
-    batch_size="finetuning batch size", max_length="tokens per sentence", progress="show progress bars")
+    batch_size="finetuning batch size", max_length="tokens per sentence", progress="show progress bars"))
 
 def demo_parser() -> argparse.ArgumentParser:
-    "The argument parser of `bigs demo`."
+    "The argument parser of `bigs demo`: one flag per DemoConfig field (chapter 07's `add_config_flags`)."
     p = argparse.ArgumentParser(prog="bigs demo", description=(
         "Offline, about 10 minutes on 2 CPU cores (15 with --with-attention): pretrain the default small BiGS "
         "on BBC News, finetune it on sentences from held-out articles (were two words swapped? or: which topic?), "
         "and compare with the same model from scratch (and with an attention encoder pretrained the same way)."),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    for f in dataclasses.fields(DemoConfig):
-        flag, default = (
-            "--" + f.name.replace("_", "-"),
-            (f.default_factory() if callable(f.default_factory) else f.default),
-        )
-        doc = DEMO_HELP[f.name]
-        if isinstance(default, bool):
-            p.add_argument(flag, action=argparse.BooleanOptionalAction, default=default, help=doc)
-        elif isinstance(default, list):
-            p.add_argument(flag, nargs="+", type=type(default[0]), default=default, help=doc)
-        else:
-            typ = float if "float" in str(f.type) else int if "int" in str(f.type) else str
-            p.add_argument(flag, type=typ, default=default, help=doc)
-    return p
+    return add_config_flags(p, DemoConfig, DEMO_HELP)
 
 def demo_main(argv: Sequence[str] | None = None) -> int:
     "Entry point of `bigs demo`."

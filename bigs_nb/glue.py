@@ -6,7 +6,7 @@ Docs: https://bigs-nb.github.io/bigs_nb/glue.html.md"""
 
 # %% ../nbs/08_glue.ipynb #5b380b5a
 from __future__ import annotations
-import argparse, csv, dataclasses, json, math, os, time
+import argparse, csv, dataclasses, json, math, os, time, warnings
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 from types import MappingProxyType
@@ -25,6 +25,7 @@ from .hub import load_tokenizer, check_tokenizer, save_pretrained
 from .data import bbc_articles, BBC_TOPICS
 from .train import make_schedule, make_optimizer, make_mesh, shard_batch, init_state
 from .train import maybe_initialize_distributed, add_launch_flags, pop_launch_flags
+from .train import SSM_PARAM_NAMES, LAUNCH_COMMANDS, add_config_flags, evaluate, make_step
 
 # %% auto #0
 __all__ = ['TASKS', 'REFERENCE_SCORES', 'FROZEN_SSM_PARAMS', 'MODEL_INPUTS', 'FINETUNE_HELP', 'TASK_DEFAULTS', 'GlueTask',
@@ -32,8 +33,9 @@ __all__ = ['TASKS', 'REFERENCE_SCORES', 'FROZEN_SSM_PARAMS', 'MODEL_INPUTS', 'FI
            'load_hub_split', 'encode_texts', 'encode_split', 'format_prediction', 'write_submission', 'reference_line',
            'bbc_split', 'majority_baseline', 'latest_pretrain_model', 'resolve_model_path', 'with_task_labels',
            'load_start_model', 'ssm_param_mask', 'pooler_kernel_mask', 'finetune_optimizer', 'task_loss',
-           'make_finetune_step', 'make_predict', 'local_rows', 'predict_logits', 'logits_to_preds', 'FinetuneConfig',
-           'with_task_defaults', 'check_finetune_config', 'pooled_rms', 'rescale_pooler', 'finetune', 'plot_finetune',
+           'task_objective', 'make_finetune_step', 'make_predict', 'local_rows', 'predict_logits', 'logits_to_preds',
+           'FinetuneConfig', 'with_task_defaults', 'check_finetune_config', 'score_splits', 'pooled_rms',
+           'rescale_pooler', 'FinetuneRun', 'setup_finetune', 'finetune_loop', 'finetune', 'plot_finetune',
            'format_report', 'load_task_data', 'run_finetune', 'finetune_parser', 'finetune_main']
 
 # %% ../nbs/08_glue.ipynb #cccc6163
@@ -375,7 +377,11 @@ def load_start_model(task: GlueTask | str, model=None, tokenizer=None, scratch: 
     return m, tok
 
 # %% ../nbs/08_glue.ipynb #3819b93e
-FROZEN_SSM_PARAMS = ("A_re", "A_im", "C", "D", "log_step")
+# Two sets of S4D parameter names, one derived from the other. SSM_PARAM_NAMES (chapter 07): the dynamics, the
+# diagonal state matrix A (real, imaginary parts) and the step size; pretraining's `ssm_lr_mult` slows them and
+# spares them weight decay. FROZEN_SSM_PARAMS: the dynamics plus the read-out C and the skip D, i.e. every
+# parameter of an S4D, which the freeze variant holds fixed.
+FROZEN_SSM_PARAMS = (*SSM_PARAM_NAMES, "C", "D")
 
 def ssm_param_mask(params):
     "A tree of bools: True for the S4D parameters (A_re, A_im, C, D, log_step of every fs4/bs4)."
@@ -407,19 +413,24 @@ def task_loss(logits, labels, regression: bool):
     if regression: return jnp.mean((logits[:, 0] - labels) ** 2)
     return optax.softmax_cross_entropy_with_integer_labels(logits, labels).mean()
 
+def task_objective(module, regression: bool):
+    "`loss_fn(params, batch, rng) -> (loss, {})` of a classifier `module` with dropout, for chapter 07's `make_step`."
+    def loss_fn(params, batch, rng):
+        out = module.apply({"params": params}, batch["input_ids"], batch["attention_mask"], batch["token_type_ids"],
+                           deterministic=False, rngs={"dropout": rng})
+        return task_loss(out.logits, batch["labels"], regression), {}
+    return loss_fn
+
 def make_finetune_step(module, tx, mesh, regression: bool):
-    "Jitted `step(state, batch) -> (state, loss)` (batch sharded on `mesh`, state replicated)."
-    def step(state, batch):
-        rng = jax.random.fold_in(jax.random.wrap_key_data(state["rng"]), state["step"])
-        def loss_fn(p):
-            out = module.apply({"params": p}, batch["input_ids"], batch["attention_mask"], batch["token_type_ids"],
-                               deterministic=False, rngs={"dropout": rng})
-            return task_loss(out.logits, batch["labels"], regression)
-        loss, grads = jax.value_and_grad(loss_fn)(state["params"])
-        updates, opt_state = tx.update(grads, state["opt_state"], state["params"])
-        return dict(params=optax.apply_updates(state["params"], updates), opt_state=opt_state,
-                    step=state["step"] + 1, rng=state["rng"]), loss
-    return jax.jit(step, out_shardings=NamedSharding(mesh, P()), donate_argnums=0)
+    """Deprecated (goes in the next version): `make_step(task_objective(module, regression), tx, mesh)`, whose step
+    returns `(state, metrics)`. This wrapper keeps the old `step(state, batch) -> (state, loss)`."""
+    warnings.warn("bigs_nb.glue.make_finetune_step is deprecated: use bigs_nb.train.make_step(task_objective(module, "
+                  "regression), tx, mesh)", DeprecationWarning, stacklevel=2)
+    step = make_step(task_objective(module, regression), tx, mesh)
+    def old_step(state, batch):
+        state, m = step(state, batch)
+        return state, m["loss"]
+    return old_step
 
 def make_predict(module, mesh):
     "Jitted `predict(params, batch) -> logits` without dropout."
@@ -428,6 +439,7 @@ def make_predict(module, mesh):
                             batch["token_type_ids"]).logits
     return jax.jit(predict, out_shardings=NamedSharding(mesh, P()))
 
+
 # %% ../nbs/08_glue.ipynb #7eb3cc22
 MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
@@ -435,19 +447,23 @@ def local_rows(idx: np.ndarray) -> np.ndarray:
     "This process's contiguous part of a global batch's row indices (all of them on one host)."
     return np.array_split(idx, jax.process_count())[jax.process_index()]
 
-def predict_logits(predict, params, enc: Mapping, batch_size: int, mesh) -> np.ndarray:
-    "Logits (n, num_labels) for an encoded split, in order."
-    n, out = len(enc["input_ids"]), []
+def _predict_batches(enc: Mapping, batch_size: int):
+    "This process's rows of each batch of an encoded split, in order (the last batch padded with its first row)."
+    n = len(enc["input_ids"])
     for start in range(0, n, batch_size):
         idx = np.arange(start, start + batch_size)
         idx[idx >= n] = start
-        batch = {k: enc[k][local_rows(idx)] for k in MODEL_INPUTS}
-        out.append(np.asarray(predict(params, shard_batch(batch, mesh)))[: n - start])
-    return np.concatenate(out)
+        yield {k: enc[k][local_rows(idx)] for k in MODEL_INPUTS}
+
+def predict_logits(predict, params, enc: Mapping, batch_size: int, mesh) -> np.ndarray:
+    "Logits (n, num_labels) for an encoded split, in order (chapter 07's `evaluate` loop, the padding cut off)."
+    n = len(enc["input_ids"])
+    return evaluate(predict, params, _predict_batches(enc, batch_size), mesh, lambda out: np.concatenate(out)[:n])
 
 def logits_to_preds(logits: np.ndarray, task: GlueTask) -> np.ndarray:
     "Class ids (argmax) or the regression output."
     return logits[:, 0] if task.is_regression else logits.argmax(-1)
+
 
 # %% ../nbs/08_glue.ipynb #190dd10d
 @dataclass
@@ -485,6 +501,8 @@ class FinetuneConfig:
     cache_dir: str | None = None
     revision: str | None = None
 
+
+# %% ../nbs/08_glue.ipynb #a51dd640
 FINETUNE_HELP = MappingProxyType(
     dict(
         task="a GLUE task (cola, sst2, mrpc, qqp, stsb, mnli, qnli, rte, wnli) or bbc (offline)",
@@ -565,8 +583,8 @@ def _take(cols: Mapping, n: int | None, seed: int = 0) -> dict:
     idx = np.sort(np.random.default_rng(seed).choice(total, n, replace=False))
     return {k: (v[idx] if isinstance(v, np.ndarray) else [v[i] for i in idx]) for k, v in cols.items()}
 
-def _evaluate(task, predict, params, encoded: Mapping, batch_size, mesh) -> dict:
-    "Metrics (in %) and task score per evaluation split."
+def score_splits(task, predict, params, encoded: Mapping, batch_size, mesh) -> dict:
+    "Metrics (in %) and task score per evaluation split (each predicted by chapter 07's `evaluate` loop)."
     out = {}
     for split, enc in encoded.items():
         preds = logits_to_preds(predict_logits(predict, params, enc, batch_size, mesh), task)
@@ -589,6 +607,8 @@ def rescale_pooler(model, enc: Mapping, n: int = 64) -> tuple[dict, float]:
     mask = pooler_kernel_mask(model.params)                # a new tree: the caller's model keeps its weights
     return jax.tree.map(lambda x, m: x / s if m else x, model.params, mask), s
 
+
+# %% ../nbs/08_glue.ipynb #c6afc71b
 def _check_start(model, tokenizer, task: GlueTask, cfg: FinetuneConfig, n_dev: int) -> int:
     "Refuse a model/tokenizer/settings combination that cannot work; returns the sequence length."
     c = model.config
@@ -612,17 +632,41 @@ def _write_predictions(task: GlueTask, split: str, idx, preds, out: Path) -> Pat
     if split in task.test_splits and task.submission_files: return write_submission(task, split, idx, preds, out)
     return None
 
-def finetune(model, tokenizer, task: GlueTask | str, train: Mapping, evals: Mapping[str, Mapping],
-             tests: Mapping[str, Mapping] | None = None, cfg: FinetuneConfig | None = None,
-             output_dir=None, devices=None) -> dict:
-    "Finetune a sequence classifier (`BiGSForSequenceClassification` or alike) on task columns; returns the report."
+
+# %% ../nbs/08_glue.ipynb #b870994c
+@dataclass
+class FinetuneRun:
+    "A finetuning run set up by `setup_finetune`: encoded data, sizes, the state and the compiled steps."
+    task: GlueTask
+    cfg: FinetuneConfig
+    mesh: object
+    model: object                # its type and config save the best model; its params are the start
+    tokenizer: object
+    max_len: int
+    train: dict                  # encoded training split
+    evals: dict                  # {split: encoded}; the first picks the best model (MNLI: matched)
+    steps_per_epoch: int
+    total: int
+    pooler_scale: float | None
+    state: dict
+    step: object                 # chapter 07's make_step
+    predict: object
+    out: Path | None             # process 0 writes; None elsewhere or when nothing is saved
+
+    @property
+    def main_split(self) -> str: return next(iter(self.evals))
+
+
+# %% ../nbs/08_glue.ipynb #cf609eca
+def setup_finetune(model, tokenizer, task: GlueTask | str, train: Mapping, evals: Mapping[str, Mapping],
+                   cfg: FinetuneConfig | None = None, output_dir=None, devices=None) -> FinetuneRun:
+    "Check, encode, size the run, build the optimizer, the state and the steps."
     task = get_task(task) if isinstance(task, str) else task
     cfg = with_task_defaults(cfg or FinetuneConfig(task=task.name), task)
     mesh = make_mesh(devices)
     max_len = _check_start(model, tokenizer, task, cfg, mesh.devices.size)
-    enc = lambda cols: encode_split(task, cols, tokenizer, max_len, cfg.single_segment)
-    tr, ev = enc(train), {s: enc(c) for s, c in evals.items()}
-    main_split = next(iter(ev))                     # the split that picks the best model (MNLI: matched)
+    tr = encode_split(task, train, tokenizer, max_len, cfg.single_segment)
+    ev = {s: encode_split(task, c, tokenizer, max_len, cfg.single_segment) for s, c in evals.items()}
     n = len(tr["labels"])
     steps_per_epoch = n // cfg.batch_size
     if steps_per_epoch == 0: raise ValueError(f"{n} training rows is less than one batch of {cfg.batch_size}")
@@ -630,67 +674,106 @@ def finetune(model, tokenizer, task: GlueTask | str, train: Mapping, evals: Mapp
     params, pooler_scale = rescale_pooler(model, tr) if cfg.rescale_pooler else (model.params, None)
     tx, _ = finetune_optimizer(params, total, cfg.lr, cfg.weight_decay, cfg.warmup, cfg.b1, cfg.b2, cfg.eps,
                                cfg.freeze_ssm, pooler_scale)
-    state = init_state(params, tx, cfg.seed, mesh)
-    step_fn, predict = make_finetune_step(model.module, tx, mesh, task.is_regression), make_predict(model.module, mesh)
     out = Path(output_dir) if output_dir is not None and jax.process_index() == 0 else None   # one writer
     if out is not None: out.mkdir(parents=True, exist_ok=True)
-    report = dict(task=task.name, train_rows=n, eval_rows={s: len(e["labels"]) for s, e in ev.items()},
-                  steps=total, steps_per_epoch=steps_per_epoch, max_length=max_len, config=asdict(cfg),
-                  pooled_rms=pooler_scale,
-                  history=[], train_loss=[], best=None, last=None)
-    if not task.is_regression:
-        report["majority_baseline"] = 100 * majority_baseline(tr["labels"], ev[main_split]["labels"])
-    best = {"params": None}
+    return FinetuneRun(task, cfg, mesh, model, tokenizer, max_len, tr, ev, steps_per_epoch, total, pooler_scale,
+                       init_state(params, tx, cfg.seed, mesh), make_step(task_objective(model.module,
+                       task.is_regression), tx, mesh), make_predict(model.module, mesh), out)
 
-    def evaluate(done: int):
-        "Score every evaluation split; keep (and save) the model if it is the best so far."
-        rec = dict(step=done, epoch=round(done / steps_per_epoch, 3), elapsed_s=round(time.time() - t0, 1),
-                   **_evaluate(task, predict, state["params"], ev, cfg.eval_batch_size, mesh))
-        report["history"].append(rec)
-        report["last"] = rec
-        if report["best"] is None or rec[main_split]["score"] > report["best"][main_split]["score"]:
-            report["best"], best["params"] = rec, jax.device_get(state["params"])
-            if out is not None and cfg.save_best:
-                save_pretrained(type(model)(model.config, params=best["params"]), out / "best", tokenizer=tokenizer)
-        return rec[main_split]["score"]
 
-    rng = np.random.default_rng(cfg.seed)
-    bar = tqdm(
-        total=total, desc=f"finetune {task.name}", disable=not cfg.progress or jax.process_index() > 0, unit="step"
-    )
-    t0, losses, done = time.time(), [], 0
-    while done < total:                             # one pass per epoch; the incomplete last batch is skipped
-        perm = rng.permutation(n)
-        for i in range(min(steps_per_epoch, total - done)):
-            idx = local_rows(perm[i * cfg.batch_size:(i + 1) * cfg.batch_size])
-            state, loss = step_fn(state, shard_batch({k: tr[k][idx] for k in MODEL_INPUTS + ("labels",)}, mesh))
-            done += 1
-            losses.append(float(loss))
-            bar.update(1)
-            post = dict(loss=f"{np.mean(losses[-10:]):.4f}")
-            if done % 10 == 0 or done == total:
-                report["train_loss"].append(dict(step=done, loss=float(np.mean(losses[-10:]))))
-            if (cfg.eval_steps and done % cfg.eval_steps == 0) or i == steps_per_epoch - 1 or done == total:
-                post["score"] = f"{evaluate(done):.2f}"
-            bar.set_postfix(post)
-    bar.close()
-    report["train_seconds"] = round(time.time() - t0, 1)
-    if tests:
-        report["test"], report["submission_files"] = {}, []
-        best_on_mesh = jax.device_put(best["params"], NamedSharding(mesh, P()))   # the state's layout: no recompile
-        for split, cols in tests.items():
-            e = enc(cols)
-            preds = logits_to_preds(predict_logits(predict, best_on_mesh, e, cfg.eval_batch_size, mesh), task)
-            if (e["labels"] != -1).all():            # labeled (BBC): score it too
-                m = {k: 100 * v for k, v in compute_metrics(task, preds, e["labels"]).items()}
-                report["test"][split] = dict(m, score=task_score(m))
-            path = _write_predictions(task, split, e["idx"], preds, out / "submission") if out is not None else None
-            if path is not None: report["submission_files"].append(str(path))
-    if out is not None:
-        (out / "results.json").write_text(json.dumps(report, indent=2))
-        plot_finetune(report, out / "finetune.png")
-    report["params"], report["best_params"] = state["params"], best["params"]
+# %% ../nbs/08_glue.ipynb #bbbbf351
+def _new_report(run: FinetuneRun) -> dict:
+    "The report before the first update: sizes, settings, empty history, the majority-class baseline."
+    report = dict(task=run.task.name, train_rows=len(run.train["labels"]),
+                  eval_rows={s: len(e["labels"]) for s, e in run.evals.items()}, steps=run.total,
+                  steps_per_epoch=run.steps_per_epoch, max_length=run.max_len, config=asdict(run.cfg),
+                  pooled_rms=run.pooler_scale, history=[], train_loss=[], best=None, last=None)
+    if not run.task.is_regression:
+        report["majority_baseline"] = 100 * majority_baseline(run.train["labels"], run.evals[run.main_split]["labels"])
     return report
+
+def _train_batch(run: FinetuneRun, perm: np.ndarray, i: int) -> dict:
+    "Batch `i` of an epoch's permutation: this process's rows, sharded over the mesh."
+    idx = local_rows(perm[i * run.cfg.batch_size:(i + 1) * run.cfg.batch_size])
+    return shard_batch({k: run.train[k][idx] for k in MODEL_INPUTS + ("labels",)}, run.mesh)
+
+def _evaluation(run: FinetuneRun, params, done: int, seconds: float) -> dict:
+    "One evaluation record: update, epoch, time, and per split the metrics (in %) and the task score."
+    return dict(step=done, epoch=round(done / run.steps_per_epoch, 3), elapsed_s=round(seconds, 1),
+                **score_splits(run.task, run.predict, params, run.evals, run.cfg.eval_batch_size, run.mesh))
+
+def _is_better(run: FinetuneRun, rec: dict, best: dict | None) -> bool:
+    "Does evaluation `rec` beat the best so far on the main split?"
+    return best is None or rec[run.main_split]["score"] > best[run.main_split]["score"]
+
+def _save_best(run: FinetuneRun, params):
+    "Save the best model so far (released layout + tokenizer) to <output_dir>/best, when asked to."
+    if run.out is not None and run.cfg.save_best:
+        save_pretrained(type(run.model)(run.model.config, params=params), run.out / "best", tokenizer=run.tokenizer)
+
+
+# %% ../nbs/08_glue.ipynb #58ee55d8
+def finetune_loop(run: FinetuneRun) -> tuple[dict, dict, dict]:
+    """One pass per epoch (the incomplete last batch skipped), evaluating every `eval_steps` updates and at each
+    epoch's end; returns (report, final state, best params)."""
+    cfg, state, report, best_params = run.cfg, run.state, _new_report(run), None
+    rng, losses, done = np.random.default_rng(cfg.seed), [], 0
+    bar = tqdm(total=run.total, desc=f"finetune {run.task.name}", disable=not cfg.progress or jax.process_index() > 0,
+               unit="step")
+    t0 = time.perf_counter()
+    with bar:
+        while done < run.total:
+            perm = rng.permutation(len(run.train["labels"]))
+            for i in range(min(run.steps_per_epoch, run.total - done)):
+                state, m = run.step(state, _train_batch(run, perm, i))
+                done += 1
+                losses.append(float(m["loss"]))
+                bar.update(1)
+                post = dict(loss=f"{np.mean(losses[-10:]):.4f}")
+                if done % 10 == 0 or done == run.total:
+                    report["train_loss"].append(dict(step=done, loss=float(np.mean(losses[-10:]))))
+                if (cfg.eval_steps and done % cfg.eval_steps == 0) or i == run.steps_per_epoch - 1 or done == run.total:
+                    rec = _evaluation(run, state["params"], done, time.perf_counter() - t0)
+                    report["history"].append(rec)
+                    report["last"] = rec
+                    if _is_better(run, rec, report["best"]):
+                        report["best"], best_params = rec, jax.device_get(state["params"])
+                        _save_best(run, best_params)
+                    post["score"] = f"{rec[run.main_split]['score']:.2f}"
+                bar.set_postfix(post)
+    report["train_seconds"] = round(time.perf_counter() - t0, 1)
+    return report, state, best_params
+
+
+# %% ../nbs/08_glue.ipynb #87d86a92
+def _predict_tests(run: FinetuneRun, best_params, tests: Mapping[str, Mapping]) -> dict:
+    "Predictions of the best model on each test split: scores where labeled (BBC), GLUE submission files."
+    test, files = {}, []
+    best_on_mesh = jax.device_put(best_params, NamedSharding(run.mesh, P()))   # the state's layout: no recompile
+    for split, cols in tests.items():
+        e = encode_split(run.task, cols, run.tokenizer, run.max_len, run.cfg.single_segment)
+        preds = logits_to_preds(predict_logits(run.predict, best_on_mesh, e, run.cfg.eval_batch_size, run.mesh),
+                                run.task)
+        if (e["labels"] != -1).all():            # labeled (BBC): score it too
+            m = {k: 100 * v for k, v in compute_metrics(run.task, preds, e["labels"]).items()}
+            test[split] = dict(m, score=task_score(m))
+        path = _write_predictions(run.task, split, e["idx"], preds, run.out / "submission") if run.out else None
+        if path is not None: files.append(str(path))
+    return dict(test=test, submission_files=files)
+
+def finetune(model, tokenizer, task: GlueTask | str, train: Mapping, evals: Mapping[str, Mapping],
+             tests: Mapping[str, Mapping] | None = None, cfg: FinetuneConfig | None = None,
+             output_dir=None, devices=None) -> dict:
+    "Finetune a sequence classifier (`BiGSForSequenceClassification` or alike) on task columns; returns the report."
+    run = setup_finetune(model, tokenizer, task, train, evals, cfg, output_dir, devices)
+    report, state, best_params = finetune_loop(run)
+    if tests: report.update(_predict_tests(run, best_params, tests))
+    if run.out is not None:
+        (run.out / "results.json").write_text(json.dumps(report, indent=2))
+        plot_finetune(report, run.out / "finetune.png")
+    report["params"], report["best_params"] = state["params"], best_params
+    return report
+
 
 # %% ../nbs/08_glue.ipynb #6f2e85d5
 def plot_finetune(report: Mapping, out=None, ax=None, label: str | None = None):
@@ -783,34 +866,13 @@ def run_finetune(cfg: FinetuneConfig, devices=None, verbose: bool = True) -> dic
     return report
 
 # %% ../nbs/08_glue.ipynb #3fa8d69e
-def _add_dataclass_flags(parser: argparse.ArgumentParser, cls, helps: Mapping):
-    "One flag per dataclass field (bools become switches, lists repeatable flags), with `helps[name]` as help."
-    for f in dataclasses.fields(cls):
-        # str under __future__ annotations
-        t = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
-        flag, default, doc = "--" + f.name.replace("_", "-"), f.default, helps.get(f.name, "")
-        if t.startswith("bool") and default is None:   # tri-state: unset means the task's default
-            parser.add_argument(flag, action="store_const", const=True, default=None, help=doc)
-            parser.add_argument("--no-" + f.name.replace("_", "-"), dest=f.name, action="store_const", const=False)
-        elif t == "bool" and default is True:
-            parser.add_argument(
-                "--no-" + f.name.replace("_", "-"), dest=f.name, action="store_false", help=f"do not: {doc}"
-            )
-        elif t == "bool": parser.add_argument(flag, action="store_true", help=doc)
-        elif t == "list":
-            parser.add_argument(flag, action="append", default=[], metavar="PATH", help=doc + " (repeatable)")
-        else:
-            typ = int if t.startswith("int") else float if t.startswith("float") else str
-            parser.add_argument(
-                flag, type=typ, default=default, help=doc + (f" [{default}]" if default is not None else "")
-            )
-
 def finetune_parser() -> argparse.ArgumentParser:
-    "The argument parser of `bigs finetune`."
-    p = argparse.ArgumentParser(prog="bigs finetune", description=(
+    "The argument parser of `bigs finetune`: one flag per FinetuneConfig field (chapter 07's `add_config_flags`)."
+    p = argparse.ArgumentParser(prog="bigs finetune", formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+                                description=(
         "Finetune BiGS on a GLUE task (" + ", ".join(t for t in TASKS if t not in ("bbc", "ax")) + ") or the offline "
         "bbc task. Defaults are the paper's recipe. With no flags: the latest `bigs pretrain` output on bbc."))
-    _add_dataclass_flags(p, FinetuneConfig, FINETUNE_HELP)
+    add_config_flags(p, FinetuneConfig, FINETUNE_HELP)
     return add_launch_flags(p)
 
 def finetune_main(argv: Sequence[str] | None = None) -> int:
@@ -821,3 +883,6 @@ def finetune_main(argv: Sequence[str] | None = None) -> int:
     maybe_initialize_distributed("auto", **launch)
     run_finetune(FinetuneConfig(**args))
     return 0
+
+LAUNCH_COMMANDS["finetune"] = "bigs_nb.glue:finetune_main"      # `launch_local(["finetune", ...])`, chapter 07
+

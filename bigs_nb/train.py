@@ -6,10 +6,12 @@ Docs: https://bigs-nb.github.io/bigs_nb/train.html.md"""
 
 # %% ../nbs/07_train.ipynb #e3c19955
 from __future__ import annotations
-import argparse, contextlib, dataclasses, json, logging, math, os, shutil, signal, sys, threading, time
-from dataclasses import dataclass, asdict
+import argparse, contextlib, dataclasses, functools, json, logging, math, os, shutil, signal, sys, threading, time
+import warnings
+from dataclasses import dataclass, asdict, field
 from pathlib import Path
-from typing import Sequence
+from types import MappingProxyType
+from typing import Mapping, Sequence
 import numpy as np
 import jax, jax.numpy as jnp
 import optax
@@ -21,15 +23,17 @@ from .model import BiGSConfig, BiGSForMaskedLM
 
 # %% auto #0
 __all__ = ['SSM_PARAM_NAMES', 'SCHEDULES', 'LAUNCH_ENV', 'STOP_REASONS', 'LAUNCH_HELP', 'RESUME_FREE', 'PRETRAIN_HELP',
-           'decay_mask', 'ssm_labels', 'enable_compile_cache', 'make_schedule', 'make_optimizer', 'mlm_loss',
-           'mlm_logits', 'make_mesh', 'shard_batch', 'init_state', 'launch_settings', 'maybe_initialize_distributed',
-           'lead_first', 'process_sum', 'agree_stop', 'add_launch_flags', 'pop_launch_flags', 'make_train_step',
-           'make_eval_step', 'make_stream_probe', 'CheckpointMismatch', 'Checkpoints', 'PretrainConfig', 'Subset',
-           'prepare_data', 'plot_metrics', 'check_pretrain_config', 'pretrain', 'pretrain_parser', 'pretrain_main',
-           'launch_local', 'bench_pretrain_step']
+           'LAUNCH_COMMANDS', 'decay_mask', 'ssm_labels', 'enable_compile_cache', 'make_schedule', 'make_optimizer',
+           'mlm_loss', 'mlm_logits', 'make_mesh', 'shard_batch', 'init_state', 'launch_settings',
+           'maybe_initialize_distributed', 'lead_first', 'process_sum', 'agree_stop', 'add_config_flags', 'LaunchFlags',
+           'add_launch_flags', 'pop_launch_flags', 'mlm_objective', 'train_step', 'make_step', 'make_train_step',
+           'make_stream_probe', 'make_eval_step', 'evaluate', 'mlm_metrics', 'CheckpointMismatch', 'Checkpoints',
+           'PretrainConfig', 'Subset', 'prepare_data', 'plot_metrics', 'check_pretrain_config', 'PretrainRun',
+           'setup_pretrain', 'StopSignals', 'train_loop', 'finish_pretrain', 'pretrain', 'pretrain_parser',
+           'pretrain_main', 'launch_local']
 
 # %% ../nbs/07_train.ipynb #fa507e8d
-SSM_PARAM_NAMES = ("A_re", "A_im", "log_step")
+SSM_PARAM_NAMES = ("A_re", "A_im", "log_step")   # an S4D's dynamics: A (real, imaginary parts), the step size
 
 def _path_names(path) -> list[str]:
     "The string keys of a pytree path."
@@ -118,13 +122,13 @@ def shard_batch(batch: dict, mesh: Mesh) -> dict:
     sh = NamedSharding(mesh, P("data"))
     return {k: jax.make_array_from_process_local_data(sh, np.asarray(v)) for k, v in batch.items()}
 
-def init_state(params, tx, seed: int, mesh: Mesh) -> dict:
-    "Replicated train state: params, optimizer state, step counter and base PRNG key."
+def init_state(params, tx, seed: int, mesh: Mesh | None = None) -> dict:
+    "Train state (replicated over `mesh` if given): params, optimizer state, step counter and base PRNG key."
     # the step donates the state: never the caller's arrays
     params = jax.tree.map(lambda x: jnp.array(x, copy=True), params)
     state = dict(params=params, opt_state=tx.init(params), step=jnp.zeros((), jnp.int32),
                  rng=jax.random.key_data(jax.random.key(seed)))
-    return jax.device_put(state, NamedSharding(mesh, P()))
+    return state if mesh is None else jax.device_put(state, NamedSharding(mesh, P()))
 
 # %% ../nbs/07_train.ipynb #e54e1e19
 LAUNCH_ENV = dict(
@@ -155,6 +159,8 @@ def launch_settings(
     if n < 1 or not 0 <= i < n: raise ValueError(f"process_id must be in 0..{n - 1} for {n} processes, got {i}")
     return dict(coordinator_address=str(c), num_processes=n, process_id=i)
 
+
+# %% ../nbs/07_train.ipynb #64889808
 def _cluster_job() -> bool:
     "Does the environment describe a multi-process job that jax.distributed.initialize() configures by itself?"
     env = os.environ
@@ -208,56 +214,103 @@ def agree_stop(why: str | None) -> str | None:
     first = next((int(c) for c in np.ravel(codes) if c), 0)
     return STOP_REASONS[first - 1] if first else None
 
-LAUNCH_HELP = dict(
+
+# %% ../nbs/07_train.ipynb #948fdb36
+class _ListFlag(argparse.Action):
+    "A list flag: `--x a b` and `--x a --x b` both give [a, b]; given values replace the default, never extend it."
+    def __call__(self, parser, namespace, values, option_string=None):
+        current = getattr(namespace, self.dest)
+        setattr(namespace, self.dest, (current if current is not self.default else []) + list(values))
+
+def _flag_type(f: dataclasses.Field, default):
+    "The argparse type of a field: `metadata['type']`, a list's element type, else float, int or str by annotation."
+    if "type" in f.metadata: return f.metadata["type"]
+    if isinstance(default, list): return type(default[0]) if default else str
+    t = str(f.type)
+    return float if "float" in t else int if "int" in t else str
+
+def add_config_flags(parser, cls, helps: Mapping[str, str]):
+    """One flag per field of the dataclass `cls`, `--field-name`, with `helps[name]` as its help: bools (None: unset)
+    get `--x/--no-x`, lists take one or more values (repeatable), the rest their annotated type. A field's
+    `metadata` may give `choices`, `metavar` and the element `type` of a list. `parser` may be an argument group."""
+    missing = [f.name for f in dataclasses.fields(cls) if f.name not in helps]
+    if missing: raise ValueError(f"no help text for {cls.__name__} fields {missing}")
+    for f in dataclasses.fields(cls):
+        flag, t = "--" + f.name.replace("_", "-"), str(f.type)
+        default = f.default_factory() if f.default is dataclasses.MISSING else f.default
+        kw = dict(default=default, help=helps[f.name], **{k: f.metadata[k] for k in ("choices", "metavar")
+                                                           if k in f.metadata})
+        if t.startswith("bool"): parser.add_argument(flag, action=argparse.BooleanOptionalAction, **kw)
+        elif t.startswith("list"):
+            parser.add_argument(flag, action=_ListFlag, nargs="+", type=_flag_type(f, default), **kw)
+        else: parser.add_argument(flag, type=_flag_type(f, default), **kw)
+    return parser
+
+
+# %% ../nbs/07_train.ipynb #a40a4d35
+@dataclass
+class LaunchFlags:
+    "The explicit multi-process launch: one command per process (SLURM, Open MPI and TPU pods need none)."
+    coordinator: str | None = field(default=None, metadata=dict(metavar="HOST:PORT"))
+    num_processes: int | None = field(default=None, metadata=dict(metavar="N"))
+    process_id: int | None = field(default=None, metadata=dict(metavar="I"))
+
+LAUNCH_HELP = MappingProxyType(dict(
     coordinator="multi-process launch: HOST:PORT where process 0 serves the coordinator (env "
                 f"{LAUNCH_ENV['coordinator']})",
     num_processes=f"multi-process launch: number of processes (env {LAUNCH_ENV['num_processes']})",
     process_id="multi-process launch: this process, 0..N-1; process 0 writes metrics and the model (env "
                f"{LAUNCH_ENV['process_id']})",
-)
+))
 
 def add_launch_flags(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """Add --coordinator, --num-processes, --process-id (one command per process; SLURM, Open MPI and TPU pods need
-    none)."""
+    "Add the LaunchFlags, --coordinator, --num-processes, --process-id, as a group of `parser`."
     g = parser.add_argument_group(
         "multi-process launch",
         "Start one command per process with the same flags and its own "
         "--process-id. Under SLURM, Open MPI or on a TPU pod slice leave these out: JAX reads the job.",
     )
-    g.add_argument("--coordinator", default=None, metavar="HOST:PORT", help=LAUNCH_HELP["coordinator"])
-    g.add_argument("--num-processes", type=int, default=None, metavar="N", help=LAUNCH_HELP["num_processes"])
-    g.add_argument("--process-id", type=int, default=None, metavar="I", help=LAUNCH_HELP["process_id"])
+    add_config_flags(g, LaunchFlags, LAUNCH_HELP)
     return parser
 
 def pop_launch_flags(args: dict) -> dict:
     "Take the launch flags out of parsed `vars(args)`: the keyword arguments of `maybe_initialize_distributed`."
-    return {k: args.pop(k) for k in ("coordinator", "num_processes", "process_id")}
+    return {f.name: args.pop(f.name) for f in dataclasses.fields(LaunchFlags)}
+
 
 # %% ../nbs/07_train.ipynb #f9560ad1
-def make_train_step(module, tx, mesh: Mesh, projection: str = "masked"):
-    "Jitted `step(state, batch, lr) -> (state, metrics)` over the mesh (batch sharded, state replicated); `tx` at lr 1."
-    def step(state, batch, lr):
-        rng = jax.random.fold_in(jax.random.wrap_key_data(state["rng"]), state["step"])
-        def loss_fn(p):
-            logits = mlm_logits(module, p, batch, rng=rng, projection=projection)
-            loss, acc, _ = mlm_loss(logits, batch["masked_lm_ids"], batch["masked_lm_weights"])
-            return loss, acc
-        (loss, acc), grads = jax.value_and_grad(loss_fn, has_aux=True)(state["params"])
-        updates, opt_state = tx.update(grads, state["opt_state"], state["params"])
-        updates = jax.tree.map(lambda u: u * lr.astype(u.dtype), updates)
-        new = dict(params=optax.apply_updates(state["params"], updates), opt_state=opt_state,
-                   step=state["step"] + 1, rng=state["rng"])
-        return new, dict(loss=loss, acc=acc, grad_norm=optax.global_norm(grads))
-    return jax.jit(step, out_shardings=NamedSharding(mesh, P()), donate_argnums=0)
+def mlm_objective(logits_fn):
+    "`loss_fn(params, batch, rng) -> (loss, {acc})`: the masked-LM loss of the logits `logits_fn(params, batch, rng)`."
+    def loss_fn(params, batch, rng=None):
+        logits = logits_fn(params, batch, rng)
+        loss, acc, _ = mlm_loss(logits, batch["masked_lm_ids"], batch["masked_lm_weights"])
+        return loss, dict(acc=acc)
+    return loss_fn
 
-def make_eval_step(module, mesh: Mesh):
-    "Jitted `eval(params, batch) -> (sum of nll, hits, count)` without dropout."
-    def ev(params, batch):
-        logits = mlm_logits(module, params, batch).astype(jnp.float32)
-        w = batch["masked_lm_weights"]
-        nll = optax.softmax_cross_entropy_with_integer_labels(logits, batch["masked_lm_ids"])
-        return (nll * w).sum(), ((logits.argmax(-1) == batch["masked_lm_ids"]) * w).sum(), w.sum()
-    return jax.jit(ev, out_shardings=NamedSharding(mesh, P()))
+def train_step(loss_fn, tx, state: dict, batch: dict, lr=None):
+    """One update of `state`: the gradient of `loss_fn(params, batch, rng) -> (loss, aux)`, `tx`'s update (times `lr`
+    when given), the metrics `aux` + loss + grad_norm. The one step of pretraining, finetuning and the benchmark."""
+    rng = jax.random.fold_in(jax.random.wrap_key_data(state["rng"]), state["step"])
+    (loss, aux), grads = jax.value_and_grad(loss_fn, has_aux=True)(state["params"], batch, rng)
+    updates, opt_state = tx.update(grads, state["opt_state"], state["params"])
+    if lr is not None: updates = jax.tree.map(lambda u: u * lr.astype(u.dtype), updates)
+    new = dict(params=optax.apply_updates(state["params"], updates), opt_state=opt_state,
+               step=state["step"] + 1, rng=state["rng"])
+    return new, dict(aux, loss=loss, grad_norm=optax.global_norm(grads))
+
+def make_step(loss_fn, tx, mesh: Mesh | None = None, jit: bool = True):
+    """`step(state, batch, lr=None) -> (state, metrics)`: `train_step` jitted with the state donated (and replicated
+    over `mesh` when given); `jit=False` gives the plain function (the benchmark compiles it itself)."""
+    step = functools.partial(train_step, loss_fn, tx)
+    if not jit: return step
+    replicated = {} if mesh is None else dict(out_shardings=NamedSharding(mesh, P()))
+    return jax.jit(step, donate_argnums=0, **replicated)
+
+def make_train_step(module, tx, mesh: Mesh, projection: str = "masked"):
+    "The pretraining step: `make_step` of `module`'s masked-LM loss; `tx` at lr 1, the step takes `lr`."
+    logits = lambda p, batch, rng: mlm_logits(module, p, batch, rng=rng, projection=projection)
+    return make_step(mlm_objective(logits), tx, mesh)
+
 
 # %% ../nbs/07_train.ipynb #641b32c2
 def _rms(x) -> jax.Array: return jnp.sqrt(jnp.mean(jnp.square(x.astype(jnp.float32))))
@@ -276,6 +329,31 @@ def make_stream_probe(module):
                     layer_grad_norm=[optax.global_norm(layers[k]) for k in sorted(layers, key=int)])
     run = jax.jit(stats)
     return lambda params, batch: jax.tree.map(float, run(params, batch))
+
+# %% ../nbs/07_train.ipynb #3f49563a
+def make_eval_step(module, mesh: Mesh):
+    "Jitted `eval(params, batch) -> (sum of nll, hits, count)` without dropout."
+    def ev(params, batch):
+        logits = mlm_logits(module, params, batch).astype(jnp.float32)
+        w = batch["masked_lm_weights"]
+        nll = optax.softmax_cross_entropy_with_integer_labels(logits, batch["masked_lm_ids"])
+        return (nll * w).sum(), ((logits.argmax(-1) == batch["masked_lm_ids"]) * w).sum(), w.sum()
+    return jax.jit(ev, out_shardings=NamedSharding(mesh, P()))
+
+def evaluate(eval_step, params, batches, mesh: Mesh, summarize=None):
+    """`eval_step(params, batch)` on each host batch (sharded over `mesh`), each result brought to the host before the
+    next (on CPU this keeps the all-reduces in order); `summarize(results)` if given, else the list of results.
+    Pretraining sums the MLM counts, finetuning joins the logits."""
+    out = [jax.tree.map(np.asarray, eval_step(params, shard_batch(b, mesh))) for b in batches]
+    return out if summarize is None else summarize(out)
+
+def mlm_metrics(results) -> dict:
+    "Held-out loss, accuracy and perplexity from `make_eval_step`'s (sum of nll, hits, count) of each batch."
+    tot = np.zeros(3)
+    for r in results: tot += np.array([float(x) for x in r])
+    loss = tot[0] / max(tot[2], 1)
+    return dict(eval_loss=float(loss), eval_acc=float(tot[1] / max(tot[2], 1)), eval_ppl=math.exp(min(loss, 50)))
+
 
 # %% ../nbs/07_train.ipynb #df5c0600
 _log = logging.getLogger("bigs_nb.train")
@@ -451,54 +529,60 @@ def _is_h5(corpus: str) -> bool:
     if p.suffix in (".hdf5", ".h5"): return True
     return p.is_dir() and (any(p.glob("*.hdf5")) or any(p.glob("*.h5")))
 
+def _h5_data(cfg: PretrainConfig, vocab_size: int | None) -> dict:
+    "Pre-tokenized HDF5 shards: the last `eval_fraction` of the blocks held out; token counts from a sample."
+    if cfg.tokenizer is None:
+        raise ValueError("HDF5 shards are already tokenized: pass the tokenizer they were made with")
+    from bigs_nb.hub import load_tokenizer
+    tok = check_mlm_tokenizer(load_tokenizer(cfg.tokenizer), vocab_size)
+    full = H5Dataset(cfg.corpus)
+    if full.seq_len != cfg.seq_len:
+        raise ValueError(f"the HDF5 shards hold blocks of {full.seq_len} tokens, not seq_len={cfg.seq_len}")
+    n_train = len(full) - int(len(full) * cfg.eval_fraction)
+    train = Subset(full, np.arange(n_train))
+    ev = Subset(full, np.arange(n_train, len(full))) if n_train < len(full) else None
+    sample = train.get(np.arange(min(len(train), 4096)))
+    counts = np.bincount(sample["masked_lm_ids"][sample["masked_lm_weights"] > 0], minlength=len(tok))
+    return dict(tokenizer=tok, train=train, eval=ev, counts=counts)
+
+
+# %% ../nbs/07_train.ipynb #d6b60390
+def _run_tokenizer(cfg: PretrainConfig, out_dir: Path, train_docs: list, vocab_size: int | None):
+    "A given tokenizer (or the checkpoint's own), this run's own when resumed, else one trained on `train_docs`."
+    tok_dir = out_dir / "tokenizer"
+    source = cfg.tokenizer or (cfg.model if cfg.model not in ("small", "bigs_128") else None)
+    if source is not None:
+        from bigs_nb.hub import load_tokenizer
+        return check_mlm_tokenizer(load_tokenizer(source), vocab_size)
+    if (tok_dir / "vocab.txt").exists():   # this run's own, when resumed; never another run's in silence
+        settings = tokenizer_settings(train_docs, cfg.vocab_size, model_max_length=cfg.seq_len)
+        return check_mlm_tokenizer(reuse_tokenizer(tok_dir, settings, allow_unrecorded=cfg.resume), vocab_size)
+    return check_mlm_tokenizer(train_tokenizer(train_docs, cfg.vocab_size, tok_dir, model_max_length=cfg.seq_len),
+                               vocab_size)
+
+def _text_data(cfg: PretrainConfig, out_dir: Path, vocab_size: int | None) -> dict:
+    "A text corpus: one document in `1/eval_fraction` held out, the tokenizer, dynamically masked blocks."
+    docs = load_texts(cfg.corpus, cfg.corpus_config, cfg.corpus_split, cfg.text_field, cfg.max_docs)
+    every = round(1 / cfg.eval_fraction) if cfg.eval_fraction > 0 else 0
+    if every and len(docs) < 2 * every:
+        raise ValueError(f"the corpus has {len(docs)} documents, too few to hold out 1 in {every}")
+    train_docs = [d for i, d in enumerate(docs) if not every or i % every]
+    eval_docs = [d for i, d in enumerate(docs) if every and i % every == 0]
+    tok = _run_tokenizer(cfg, out_dir, train_docs, vocab_size)
+    kw = dict(max_predictions=cfg.max_predictions, mask_prob=cfg.mask_prob)
+    blocks = pack_blocks(train_docs, tok, cfg.seq_len)
+    train = MLMDataset.from_tokenizer(blocks, tok, seed=cfg.seed, **kw)
+    ev = (MLMDataset.from_tokenizer(pack_blocks(eval_docs, tok, cfg.seq_len), tok, seed=cfg.seed + 1, **kw)
+          if eval_docs else None)
+    counts = np.bincount(blocks.ravel(), minlength=len(tok))
+    counts[list(tok.all_special_ids)] = 0
+    return dict(tokenizer=tok, train=train, eval=ev, counts=counts)
+
 def prepare_data(cfg: PretrainConfig, out_dir: str | Path, vocab_size: int | None = None) -> dict:
     "Tokenizer, train/eval datasets and the most-frequent-token baseline for a run."
-    out_dir = Path(out_dir)
-    if _is_h5(cfg.corpus):
-        if cfg.tokenizer is None:
-            raise ValueError("HDF5 shards are already tokenized: pass the tokenizer they were made with")
-        from bigs_nb.hub import load_tokenizer
-        tok = check_mlm_tokenizer(load_tokenizer(cfg.tokenizer), vocab_size)
-        full = H5Dataset(cfg.corpus)
-        if full.seq_len != cfg.seq_len:
-            raise ValueError(f"the HDF5 shards hold blocks of {full.seq_len} tokens, not seq_len={cfg.seq_len}")
-        n_eval = int(len(full) * cfg.eval_fraction)
-        train, ev = (
-            Subset(full, np.arange(len(full) - n_eval)),
-            (Subset(full, np.arange(len(full) - n_eval, len(full))) if n_eval else None),
-        )
-        sample = train.get(np.arange(min(len(train), 4096)))
-        labels, w = sample["masked_lm_ids"], sample["masked_lm_weights"] > 0
-        counts = np.bincount(labels[w], minlength=len(tok))
-    else:
-        docs = load_texts(cfg.corpus, cfg.corpus_config, cfg.corpus_split, cfg.text_field, cfg.max_docs)
-        every = round(1 / cfg.eval_fraction) if cfg.eval_fraction > 0 else 0
-        if every and len(docs) < 2 * every:
-            raise ValueError(f"the corpus has {len(docs)} documents, too few to hold out 1 in {every}")
-        train_docs = [d for i, d in enumerate(docs) if not every or i % every]
-        eval_docs = [d for i, d in enumerate(docs) if every and i % every == 0]
-        tok_dir = out_dir / "tokenizer"
-        tok_source = cfg.tokenizer or (cfg.model if cfg.model not in ("small", "bigs_128") else None)
-        if tok_source is not None:   # a given tokenizer, or the checkpoint's own when continuing from one
-            from bigs_nb.hub import load_tokenizer
-            tok = check_mlm_tokenizer(load_tokenizer(tok_source), vocab_size)
-        elif (tok_dir / "vocab.txt").exists():   # this run's own, when resumed; never another run's in silence
-            settings = tokenizer_settings(train_docs, cfg.vocab_size, model_max_length=cfg.seq_len)
-            tok = check_mlm_tokenizer(reuse_tokenizer(tok_dir, settings, allow_unrecorded=cfg.resume), vocab_size)
-        else:
-            tok = train_tokenizer(train_docs, cfg.vocab_size, tok_dir, model_max_length=cfg.seq_len)
-            check_mlm_tokenizer(tok, vocab_size)
-        kw = dict(max_predictions=cfg.max_predictions, mask_prob=cfg.mask_prob)
-        blocks = pack_blocks(train_docs, tok, cfg.seq_len)
-        train = MLMDataset.from_tokenizer(blocks, tok, seed=cfg.seed, **kw)
-        ev = (
-            MLMDataset.from_tokenizer(pack_blocks(eval_docs, tok, cfg.seq_len), tok, seed=cfg.seed + 1, **kw)
-            if eval_docs
-            else None
-        )
-        counts = np.bincount(blocks.ravel(), minlength=len(tok))
-        counts[list(tok.all_special_ids)] = 0
-    return dict(tokenizer=tok, train=train, eval=ev, baseline_token=int(counts.argmax()))
+    d = _h5_data(cfg, vocab_size) if _is_h5(cfg.corpus) else _text_data(cfg, Path(out_dir), vocab_size)
+    return dict(tokenizer=d["tokenizer"], train=d["train"], eval=d["eval"], baseline_token=int(d["counts"].argmax()))
+
 
 # %% ../nbs/07_train.ipynb #786eca86
 RESUME_FREE = ("output_dir", "steps", "save_every", "keep", "eval_every", "log_every", "resume", "max_seconds",
@@ -519,16 +603,6 @@ def _model_config(cfg: PretrainConfig, vocab_size: int) -> tuple[BiGSConfig, dic
         return mc, None
     m = BiGSForMaskedLM.from_pretrained(cfg.model)
     return m.config, m.params
-
-def _evaluate(eval_step, params, batches, mesh, probe=None) -> dict:
-    "Held-out loss, accuracy and perplexity over pre-built batches (and `probe`'s stream statistics on the first)."
-    tot = np.zeros(3)
-    for b in batches: tot += np.array([float(x) for x in eval_step(params, shard_batch(b, mesh))])
-    loss = tot[0] / max(tot[2], 1)
-    stats = probe(params, batches[0]) if probe is not None else {}
-    return dict(
-        eval_loss=float(loss), eval_acc=float(tot[1] / max(tot[2], 1)), eval_ppl=math.exp(min(loss, 50)), **stats
-    )
 
 def _baseline_acc(batches, token: int) -> float:
     "Accuracy of always predicting `token` on the real predictions of `batches`."
@@ -601,142 +675,210 @@ def check_pretrain_config(cfg: PretrainConfig) -> PretrainConfig:
     return cfg
 
 # %% ../nbs/07_train.ipynb #716c1400
-def _pretrain(cfg: PretrainConfig, devices: Sequence | None, started, model_class=BiGSForMaskedLM) -> dict:
-    "The body of `pretrain` for `model_class` (a BiGSForMaskedLM-like class); calls `started()` once set up."
-    maybe_initialize_distributed(cfg.distributed)
-    if cfg.schedule not in SCHEDULES: raise ValueError(f"unknown schedule {cfg.schedule!r}; choose one of {SCHEDULES}")
-    out = Path(cfg.output_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    lead = jax.process_index() == 0
-    mesh = make_mesh(devices)
-    n_dev = mesh.devices.size
-    if cfg.batch_size % n_dev:
-        raise ValueError(f"batch_size {cfg.batch_size} must be a multiple of the {n_dev} devices")
-    ckpt_dir = out / "checkpoints"
-    has_ckpt = ckpt_dir.exists() and any(ckpt_dir.iterdir())
-    run_file = out / "run_config.json"
-    if has_ckpt and not cfg.resume:
+def _check_output(cfg: PretrainConfig, out: Path):
+    "Refuse an output folder that holds another run: checkpoints without `resume`, or other saved settings."
+    ckpt_dir, run_file = out / "checkpoints", out / "run_config.json"
+    if ckpt_dir.exists() and any(ckpt_dir.iterdir()) and not cfg.resume:
         raise FileExistsError(f"{out} already holds checkpoints: pass resume=True (--resume) or another output_dir")
     if cfg.resume and run_file.exists():
         old = json.loads(run_file.read_text())
         diff = {k: (old.get(k), v) for k, v in asdict(cfg).items() if k not in RESUME_FREE and old.get(k) != v}
         if diff: raise ValueError(f"cannot resume {out} with different settings (saved, given): {diff}")
-    if cfg.max_position_embeddings and cfg.seq_len > cfg.max_position_embeddings:
-        raise ValueError(f"seq_len {cfg.seq_len} is above the model's maximum length "
-                         f"(max_position_embeddings={cfg.max_position_embeddings})")
+
+def _check_length(seq_len: int, max_len: int | None):
+    "Refuse blocks longer than the model's maximum length."
+    if max_len and seq_len > max_len:
+        raise ValueError(f"seq_len {seq_len} is above the model's maximum length (max_position_embeddings={max_len})")
+
+def _eval_batches(cfg: PretrainConfig, dataset) -> list:
+    "The fixed held-out batches of every evaluation (none when the held-out set is less than one batch)."
+    if dataset is None or len(dataset) < cfg.batch_size: return []
+    it = BatchIterator(dataset, cfg.batch_size, seed=cfg.seed, shuffle=False, process_index=jax.process_index(),
+                       process_count=jax.process_count())
+    return [it.batch(s) for s in range(min(cfg.eval_batches, it.steps_per_epoch))]
+
+
+# %% ../nbs/07_train.ipynb #47ba3442
+@dataclass
+class PretrainRun:
+    "A run set up by `setup_pretrain`: what the loop trains, with what, and where it writes."
+    cfg: PretrainConfig
+    out: Path
+    mesh: Mesh
+    model: object                # a BiGSForMaskedLM-like model: config, module, params
+    tokenizer: object
+    baseline_token: int
+    baseline_acc: float
+    batches: BatchIterator       # the training batches; its position is saved with each checkpoint
+    eval_batches: list
+    schedule: object             # update -> learning rate
+    state: dict                  # params, opt_state, step, rng: restored when resuming
+    start: int                   # the update the loop begins at
+    ckpts: Checkpoints
+    train_step: object
+    eval_step: object
+    probe: object
+
+    @property
+    def lead(self) -> bool: return jax.process_index() == 0
+
+
+# %% ../nbs/07_train.ipynb #bfc119bc
+def setup_pretrain(cfg: PretrainConfig, devices: Sequence | None = None, model_class=BiGSForMaskedLM) -> PretrainRun:
+    "Data, model, optimizer, mesh and state of a run (restored from the latest checkpoint with `resume`)."
+    maybe_initialize_distributed(cfg.distributed)
+    out = Path(cfg.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    mesh = make_mesh(devices)
+    if cfg.batch_size % mesh.devices.size:
+        raise ValueError(f"batch_size {cfg.batch_size} must be a multiple of the {mesh.devices.size} devices")
+    _check_output(cfg, out)
+    _check_length(cfg.seq_len, cfg.max_position_embeddings)
     want_vocab = None if cfg.model in ("small", "bigs_128") else BiGSConfig.from_pretrained(cfg.model).vocab_size
     data = lead_first(lambda: prepare_data(cfg, out, want_vocab), "prepare_data")   # process 0 writes the tokenizer
-    tok = data["tokenizer"]
-    mconf, init_params = _model_config(cfg, len(tok))
-    if cfg.seq_len > mconf.max_position_embeddings:
-        raise ValueError(f"seq_len {cfg.seq_len} is above the model's maximum length "
-                         f"(max_position_embeddings={mconf.max_position_embeddings})")
-    k = cfg.grad_accum
-    it = BatchIterator(data["train"], cfg.batch_size, seed=cfg.seed, process_index=jax.process_index(),
-                       process_count=jax.process_count())
-    dtype = jnp.bfloat16 if cfg.bf16 else jnp.float32
-    model = model_class(mconf, seed=cfg.seed, dtype=dtype, params=init_params)
-    sched = make_schedule(cfg.schedule, cfg.lr, cfg.steps, cfg.warmup_steps, cfg.end_lr_ratio)
+    mconf, init_params = _model_config(cfg, len(data["tokenizer"]))
+    _check_length(cfg.seq_len, mconf.max_position_embeddings)
+    batches = BatchIterator(data["train"], cfg.batch_size, seed=cfg.seed, process_index=jax.process_index(),
+                            process_count=jax.process_count())
+    model = model_class(mconf, seed=cfg.seed, dtype=jnp.bfloat16 if cfg.bf16 else jnp.float32, params=init_params)
     tx = make_optimizer(1.0, cfg.weight_decay, cfg.b1, cfg.b2, cfg.eps, cfg.clip_norm, cfg.grad_accum, cfg.ssm_lr_mult)
-    state = init_state(model.params, tx, cfg.seed, mesh)
-    eval_batches = []
-    if data["eval"] is not None and len(data["eval"]) >= cfg.batch_size:
-        ev_it = BatchIterator(data["eval"], cfg.batch_size, seed=cfg.seed, shuffle=False,
-                              process_index=jax.process_index(), process_count=jax.process_count())
-        eval_batches = [ev_it.batch(s) for s in range(min(cfg.eval_batches, ev_it.steps_per_epoch))]
-    baseline = _baseline_acc(eval_batches or [it.batch(0)], data["baseline_token"])
-    ckpts = Checkpoints(ckpt_dir, cfg.keep)
-    start = 0
+    eval_batches = _eval_batches(cfg, data["eval"])
+    ckpts = Checkpoints(out / "checkpoints", cfg.keep)
+    state, start = init_state(model.params, tx, cfg.seed, mesh), 0
     if cfg.resume and ckpts.latest_step() is not None:
         state, record = ckpts.restore(state)
         start = int(record["update"])
-        it.load_state_dict(record["data"])
-    if lead: run_file.write_text(json.dumps(asdict(cfg), indent=2))   # only now: the settings fit the saved state
-    started()
-    train_step, eval_step = make_train_step(model.module, tx, mesh), make_eval_step(model.module, mesh)
-    probe = make_stream_probe(model.module)
-    metrics_path = out / "metrics.jsonl"
-    if start == 0 and lead and metrics_path.exists(): metrics_path.unlink()
-    stop = {"why": None}
-    def on_signal(signum, frame):
-        if stop["why"] == "SIGINT" and signum == signal.SIGINT: raise KeyboardInterrupt   # a second Ctrl-C: stop now
-        stop["why"] = signal.Signals(signum).name
-    in_main = threading.current_thread() is threading.main_thread()
-    old_handlers = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)} if in_main else {}
-    def save(update):
-        ckpts.save(update, state, dict(update=update, data=it.state_dict(), seed=cfg.seed))
-        ckpts.wait()   # the next step donates the state's buffers, which on CPU the writer may still be reading
-    def log(rec):
-        if lead:
-            with open(metrics_path, "a") as f: f.write(json.dumps(rec) + "\n")
-    tokens_per_step = cfg.batch_size * cfg.seq_len * k
-    bar = tqdm(total=cfg.steps, initial=start, desc="pretraining", disable=not (cfg.progress and lead), unit="step")
-    last = dict(loss=float("nan"), acc=float("nan"))
-    t_run, t_log, n_log, done = time.time(), time.time(), 0, start
-    timed = dict(tokens=0, seconds=0.0)      # training steps only: evaluation and checkpoints excluded
-    try:
-        for update in range(start, cfg.steps):
-            for _ in range(k):
-                state, m = train_step(state, shard_batch(next(it), mesh), np.float32(sched(update)))
-                loss = float(m["loss"])   # blocks on the step; on CPU this also keeps the all-reduces in order
-                if not math.isfinite(loss):
-                    ckpts.wait()
-                    good = ckpts.latest_step()
-                    raise FloatingPointError(
-                        f"the loss became {loss} at update {update + 1}: training stopped. The last good checkpoint is "
-                        f"{'update ' + str(good) if good is not None else 'none'} in {ckpt_dir}; lower the learning "
-                        "rate (--lr), clip gradients (--clip-norm) or use float32 and resume from it"
-                    )
-            done = update + 1
-            last = dict(loss=loss, acc=float(m["acc"]))
-            n_log += 1
+        batches.load_state_dict(record["data"])
+    return PretrainRun(cfg, out, mesh, model, data["tokenizer"], data["baseline_token"],
+                       _baseline_acc(eval_batches or [batches.batch(0)], data["baseline_token"]), batches,
+                       eval_batches, make_schedule(cfg.schedule, cfg.lr, cfg.steps, cfg.warmup_steps, cfg.end_lr_ratio),
+                       state, start, ckpts, make_train_step(model.module, tx, mesh), make_eval_step(model.module, mesh),
+                       make_stream_probe(model.module))
+
+
+# %% ../nbs/07_train.ipynb #c44513f6
+class StopSignals:
+    "While entered: SIGINT and SIGTERM set `why` (the loop stops at the next update; a second Ctrl-C stops at once)."
+    def __init__(self): self.why, self.old = None, {}
+
+    def handle(self, signum, frame):
+        if self.why == "SIGINT" and signum == signal.SIGINT: raise KeyboardInterrupt
+        self.why = signal.Signals(signum).name
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():    # signals reach the main thread only
+            self.old = {s: signal.signal(s, self.handle) for s in (signal.SIGINT, signal.SIGTERM)}
+        return self
+
+    def __exit__(self, *exc):
+        for s, h in self.old.items(): signal.signal(s, h)
+
+
+# %% ../nbs/07_train.ipynb #3dd6c82d
+def _log_metrics(run: PretrainRun, rec: dict):
+    "Append one record to the run's metrics.jsonl (process 0 writes)."
+    if run.lead:
+        with open(run.out / "metrics.jsonl", "a") as f: f.write(json.dumps(rec) + "\n")
+
+def _save(run: PretrainRun, state: dict, update: int):
+    "Checkpoint the state after `update` with the data position, and wait for the writer."
+    run.ckpts.save(update, state, dict(update=update, data=run.batches.state_dict(), seed=run.cfg.seed))
+    run.ckpts.wait()   # the next step donates the state's buffers, which on CPU the writer may still be reading
+
+def _eval(run: PretrainRun, params) -> dict:
+    "Held-out loss, accuracy, perplexity and the stream statistics on the first held-out batch."
+    return dict(evaluate(run.eval_step, params, run.eval_batches, run.mesh, mlm_metrics),
+                **run.probe(params, run.eval_batches[0]))
+
+def _update(run: PretrainRun, state: dict, update: int) -> tuple[dict, dict]:
+    "One optimizer update (`grad_accum` micro-steps); FloatingPointError naming the last good checkpoint on a NaN."
+    lr = np.float32(run.schedule(update))
+    for _ in range(run.cfg.grad_accum):
+        state, m = run.train_step(state, shard_batch(next(run.batches), run.mesh), lr)
+        loss = float(m["loss"])   # blocks on the step; on CPU this also keeps the all-reduces in order
+        if not math.isfinite(loss):
+            run.ckpts.wait()
+            good = run.ckpts.latest_step()
+            raise FloatingPointError(
+                f"the loss became {loss} at update {update + 1}: training stopped. The last good checkpoint is "
+                f"{'update ' + str(good) if good is not None else 'none'} in {run.out / 'checkpoints'}; lower the "
+                "learning rate (--lr), clip gradients (--clip-norm) or use float32 and resume from it")
+    return state, m
+
+
+# %% ../nbs/07_train.ipynb #7257c42f
+def _stop_reason(run: PretrainRun, signals: StopSignals, done: int, seconds: float) -> str | None:
+    "Why to stop after update `done` (a signal, the time budget, stop_after), agreed by all processes."
+    cfg = run.cfg
+    return agree_stop(signals.why or ("time budget" if cfg.max_seconds and seconds > cfg.max_seconds else None)
+                      or ("stop_after" if cfg.stop_after and done - run.start >= cfg.stop_after else None))
+
+def train_loop(run: PretrainRun, signals: StopSignals) -> dict:
+    """Update from `run.start` to `cfg.steps` (or a stop): log, evaluate, checkpoint; the final state is saved.
+    Tokens/s counts training steps only: the clock restarts after each evaluation and checkpoint."""
+    cfg, state, done, why = run.cfg, run.state, run.start, None
+    last, tokens, seconds, n_log = dict(loss=float("nan"), acc=float("nan")), 0, 0.0, 0
+    bar = tqdm(total=cfg.steps, initial=done, desc="pretraining", disable=not (cfg.progress and run.lead), unit="step")
+    t_run = t_log = time.perf_counter()
+    with bar:
+        for update in range(run.start, cfg.steps):
+            state, m = _update(run, state, update)
+            done, n_log, last = update + 1, n_log + 1, dict(loss=float(m["loss"]), acc=float(m["acc"]))
             bar.update(1)
             if done % cfg.log_every == 0 or done == cfg.steps:
-                dt = time.time() - t_log
-                tps = n_log * tokens_per_step / max(dt, 1e-9)
-                timed["tokens"] += n_log * tokens_per_step
-                timed["seconds"] += dt
-                rec = dict(step=done, **last, lr=float(sched(done - 1)), grad_norm=float(m["grad_norm"]),
-                           tokens_per_s=tps, elapsed_s=time.time() - t_run)
-                log(rec)
-                bar.set_postfix(loss=f"{loss:.3f}", acc=f"{last['acc']:.3f}", tok_s=f"{tps:,.0f}")
-                t_log, n_log = time.time(), 0
-            if eval_batches and cfg.eval_every and done % cfg.eval_every == 0 and done != cfg.steps:
-                ev = _evaluate(eval_step, state["params"], eval_batches, mesh, probe)
-                log(dict(step=done, **ev))
-                t_log = time.time()
-            if cfg.save_every and done % cfg.save_every == 0:
-                save(done)
-                t_log = time.time()
-            why = agree_stop(
-                stop["why"]
-                or ("time budget" if cfg.max_seconds and time.time() - t_run > cfg.max_seconds else None)
-                or ("stop_after" if cfg.stop_after and done - start >= cfg.stop_after else None)
-            )
-            if why:
-                stop["why"] = why
-                break
-        if ckpts.latest_step() != done: save(done)
-        ckpts.wait()
-    finally:
-        bar.close()
-        for s, h in old_handlers.items(): signal.signal(s, h)
-        ckpts.close()
-    result = dict(output_dir=str(out), checkpoint_dir=str(ckpt_dir), metrics_path=str(metrics_path), update=done,
-                  stopped=stop["why"], train_loss=last["loss"], train_acc=last["acc"], baseline_acc=baseline,
-                  tokens_per_s=timed["tokens"] / max(timed["seconds"], 1e-9),
-                  baseline_token=tok.convert_ids_to_tokens(data["baseline_token"]))
-    final_eval = _evaluate(eval_step, state["params"], eval_batches, mesh, probe) if eval_batches else {}
+                dt, n_tok = time.perf_counter() - t_log, n_log * cfg.batch_size * cfg.seq_len * cfg.grad_accum
+                tokens, seconds, n_log = tokens + n_tok, seconds + dt, 0
+                tok_s = n_tok / max(dt, 1e-9)
+                _log_metrics(run, dict(step=done, **last, lr=float(run.schedule(done - 1)),
+                                       grad_norm=float(m["grad_norm"]), tokens_per_s=tok_s,
+                                       elapsed_s=time.perf_counter() - t_run))
+                bar.set_postfix(loss=f"{last['loss']:.3f}", acc=f"{last['acc']:.3f}", tok_s=f"{tok_s:,.0f}")
+                t_log = time.perf_counter()
+            evaluate_now = run.eval_batches and cfg.eval_every and done % cfg.eval_every == 0 and done != cfg.steps
+            save_now = cfg.save_every and done % cfg.save_every == 0
+            if evaluate_now: _log_metrics(run, dict(step=done, **_eval(run, state["params"])))
+            if save_now: _save(run, state, done)
+            if evaluate_now or save_now: t_log = time.perf_counter()    # evaluating and saving are not training
+            why = _stop_reason(run, signals, done, time.perf_counter() - t_run)
+            if why: break
+    if run.ckpts.latest_step() != done: _save(run, state, done)
+    run.ckpts.wait()
+    return dict(state=state, update=done, stopped=why or signals.why, last=last,
+                tokens_per_s=tokens / max(seconds, 1e-9))
+
+
+# %% ../nbs/07_train.ipynb #d773a26d
+def finish_pretrain(run: PretrainRun, loop: dict) -> dict:
+    "The final evaluation, the model in the released layout (model/) and the plot; returns paths and metrics."
+    out, state = run.out, loop["state"]
+    result = dict(output_dir=str(out), checkpoint_dir=str(out / "checkpoints"),
+                  metrics_path=str(out / "metrics.jsonl"), update=loop["update"], stopped=loop["stopped"],
+                  train_loss=loop["last"]["loss"], train_acc=loop["last"]["acc"], baseline_acc=run.baseline_acc,
+                  tokens_per_s=loop["tokens_per_s"],
+                  baseline_token=run.tokenizer.convert_ids_to_tokens(run.baseline_token))
+    final_eval = _eval(run, state["params"]) if run.eval_batches else {}
     result.update(final_eval)
-    if lead:
-        if final_eval: log(dict(step=done, **final_eval))
+    if run.lead:
+        if final_eval: _log_metrics(run, dict(step=loop["update"], **final_eval))
         from bigs_nb.hub import save_pretrained
         params = jax.device_get(state["params"])
-        model_dir = save_pretrained(model_class(mconf, params=params), out / "model", tokenizer=tok)
-        result["model_dir"] = str(model_dir)
+        model = type(run.model)(run.model.config, params=params)
+        result["model_dir"] = str(save_pretrained(model, out / "model", tokenizer=run.tokenizer))
         result["plot_path"] = str(out / "pretrain.png")
-        plot_metrics(metrics_path, baseline, out / "pretrain.png")
+        plot_metrics(out / "metrics.jsonl", run.baseline_acc, out / "pretrain.png")
     return result
+
+def _pretrain(cfg: PretrainConfig, devices: Sequence | None, started, model_class=BiGSForMaskedLM) -> dict:
+    "The body of `pretrain`: set up, `started()`, the loop, finish."
+    run = setup_pretrain(cfg, devices, model_class)
+    if run.lead: (run.out / "run_config.json").write_text(json.dumps(asdict(cfg), indent=2))   # the settings fit
+    started()
+    if run.start == 0 and run.lead: (run.out / "metrics.jsonl").unlink(missing_ok=True)
+    try:
+        with StopSignals() as signals: loop = train_loop(run, signals)
+    finally: run.ckpts.close()
+    return finish_pretrain(run, loop)
+
 
 # %% ../nbs/07_train.ipynb #3c6f829d
 @contextlib.contextmanager
@@ -760,15 +902,8 @@ def pretrain(cfg: PretrainConfig, devices: Sequence | None = None, model_class=B
     with _undo_failed_start(Path(cfg.output_dir)) as started:
         return _pretrain(cfg, devices, started, model_class)
 
-# %% ../nbs/07_train.ipynb #948fdb36
-def _flag_type(f: dataclasses.Field):
-    "The argparse type of a dataclass field (its default's type; Optional fields by name)."
-    t = str(f.type)
-    if "float" in t: return float
-    if "int" in t: return int
-    return str
-
-PRETRAIN_HELP = dict(
+# %% ../nbs/07_train.ipynb #fc4e8087
+PRETRAIN_HELP = MappingProxyType(dict(
     output_dir="folder for the tokenizer, checkpoints, metrics.jsonl, the plot and the final model (model/)",
     corpus="'bbc' (the BBC pretrain articles, offline), a .txt/.jsonl/.csv file or folder, HDF5 shards, or a datasets "
            "name",
@@ -818,8 +953,10 @@ PRETRAIN_HELP = dict(
     progress="show a progress bar",
     distributed="join a multi-process job: auto (when launched with the flags below, or by SLURM, Open MPI, a TPU "
                 "pod), on, off",
-)
+))
 
+
+# %% ../nbs/07_train.ipynb #87dc18d4
 def pretrain_parser() -> argparse.ArgumentParser:
     "Argument parser with one flag per PretrainConfig field."
     p = argparse.ArgumentParser(
@@ -828,15 +965,21 @@ def pretrain_parser() -> argparse.ArgumentParser:
                     "CPU cores).",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    for f in dataclasses.fields(PretrainConfig):
-        flag = "--" + f.name.replace("_", "-")
-        h = PRETRAIN_HELP.get(f.name, f.name.replace("_", " "))
-        if f.type in (bool, "bool"):
-            p.add_argument(flag, action=argparse.BooleanOptionalAction, default=f.default, help=h)
-        else: p.add_argument(flag, type=_flag_type(f), default=f.default, help=h)
+    add_config_flags(p, PretrainConfig, PRETRAIN_HELP)
     p.add_argument("--compile-cache", default=str(Path("~/.cache/bigs_nb/xla")),
                    help="JAX persistent compilation cache folder ('none' to switch it off)")
     return add_launch_flags(p)
+
+def _print_summary(r: dict):
+    "What `bigs pretrain` prints at the end: updates, held-out accuracy against the baseline, where things are."
+    stopped = f" (stopped: {r['stopped']}; continue with --resume)" if r["stopped"] else ""
+    print(f"updates: {r['update']}" + stopped)
+    if "eval_acc" in r:
+        print(f"held-out MLM accuracy: {r['eval_acc']:.3f} (loss {r['eval_loss']:.3f}, perplexity "
+              f"{r['eval_ppl']:.1f}); predicting the most frequent token {r['baseline_token']!r}: "
+              f"{r['baseline_acc']:.3f}")
+    print(f"model:       {r['model_dir']}  (try: bigs fill-mask --model {r['model_dir']} \"the [MASK] rose.\")")
+    print(f"metrics:     {r['metrics_path']}\nplot:        {r['plot_path']}\ncheckpoints: {r['checkpoint_dir']}")
 
 def pretrain_main(argv: Sequence[str] | None = None) -> int:
     "Entry point of `bigs pretrain`: parse flags, run `pretrain`, print the results."
@@ -849,120 +992,59 @@ def pretrain_main(argv: Sequence[str] | None = None) -> int:
     except FloatingPointError as e:
         print(f"bigs pretrain: {e}", file=sys.stderr)
         return 1
-    if jax.process_index() == 0:
-        print(
-            f"updates: {r['update']}" + (f" (stopped: {r['stopped']}; continue with --resume)" if r["stopped"] else "")
-        )
-        if "eval_acc" in r:
-            print(
-                f"held-out MLM accuracy: {r['eval_acc']:.3f} (loss {r['eval_loss']:.3f}, perplexity "
-                f"{r['eval_ppl']:.1f}); "
-                f"predicting the most frequent token {r['baseline_token']!r}: {r['baseline_acc']:.3f}"
-            )
-        print(f"model:       {r['model_dir']}  (try: bigs fill-mask --model {r['model_dir']} \"the [MASK] rose.\")")
-        print(f"metrics:     {r['metrics_path']}\nplot:        {r['plot_path']}\ncheckpoints: {r['checkpoint_dir']}")
+    if jax.process_index() == 0: _print_summary(r)
     return 130 if r["stopped"] in ("SIGINT", "SIGTERM") else 0
 
+
 # %% ../nbs/07_train.ipynb #dea9b985
+LAUNCH_COMMANDS = {"pretrain": "bigs_nb.train:pretrain_main"}   # later chapters add theirs (08: finetune)
+
 def launch_local(command: Sequence[str], num_processes: int = 2, log_dir: str | Path | None = None,
                  timeout: float | None = None, env: dict | None = None) -> list[dict]:
     """Run `bigs <command>` as one job of `num_processes` processes on this machine; each one's exit code, stdout,
     stderr."""
     import socket, subprocess, tempfile
-    if not command or command[0] not in ("pretrain", "finetune"):
-        raise ValueError(f"launch_local runs `bigs pretrain` or `bigs finetune`, got {list(command)[:1]}")
+    if not command or command[0] not in LAUNCH_COMMANDS:
+        raise ValueError(f"launch_local runs `bigs pretrain` or `bigs finetune` (after importing bigs_nb.glue), got "
+                         f"{list(command)[:1]}")
+    module, fn = LAUNCH_COMMANDS[command[0]].split(":")
+    code = f"import sys; from {module} import {fn}; sys.exit({fn}(sys.argv[1:]))"
     with socket.socket() as s:  # a free loopback port for the coordinator
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    # loopback only
-    env = {**(os.environ if env is None else env), "JAX_COORDINATOR_BIND_ADDRESS": f"127.0.0.1:{port}"}
+    env = {**(os.environ if env is None else env), "JAX_COORDINATOR_BIND_ADDRESS": f"127.0.0.1:{port}"}  # loopback
     log_dir = Path(log_dir or tempfile.mkdtemp(prefix="bigs_launch_"))
     log_dir.mkdir(parents=True, exist_ok=True)
-    code = "import sys; from bigs_nb.cli import main; sys.exit(main())"
     procs = []
     for i in range(num_processes):
         flags = ["--coordinator", f"127.0.0.1:{port}", "--num-processes", str(num_processes), "--process-id", str(i)]
-        # files: a full pipe stalls the job
-        out, err = open(log_dir / f"process{i}.out", "w"), open(log_dir / f"process{i}.err", "w")
-        procs.append(subprocess.Popen([sys.executable, "-c", code, *command, *flags], stdout=out, stderr=err, env=env))
-        out.close()
-        err.close()
-    t0 = time.time()
-    while any(p.poll() is None for p in procs):     # a failed or hung process would leave the others waiting for it
-        if any(p.poll() not in (None, 0) for p in procs) or (timeout and time.time() - t0 > timeout): break
+        with open(log_dir / f"process{i}.out", "w") as out, open(log_dir / f"process{i}.err", "w") as err:
+            # files, not pipes: a full pipe stalls the job
+            procs.append(subprocess.Popen([sys.executable, "-c", code, *command[1:], *flags], stdout=out, stderr=err,
+                                          env=env))
+    _wait_all(procs, timeout)
+    return [dict(process=i, returncode=p.returncode, stdout=(log_dir / f"process{i}.out").read_text(),
+                 stderr=(log_dir / f"process{i}.err").read_text()) for i, p in enumerate(procs)]
+
+def _wait_all(procs: list, timeout: float | None):
+    "Wait for every process; on a failure or the timeout kill the rest (they would wait for the lost one)."
+    t0 = time.perf_counter()
+    while any(p.poll() is None for p in procs):
+        if any(p.poll() not in (None, 0) for p in procs) or (timeout and time.perf_counter() - t0 > timeout): break
         time.sleep(0.1)
     for p in procs:
         if p.poll() is None:
             p.kill()
             p.wait()
-    return [dict(process=i, returncode=p.returncode, stdout=(log_dir / f"process{i}.out").read_text(),
-                 stderr=(log_dir / f"process{i}.err").read_text()) for i, p in enumerate(procs)]
+
 
 # %% ../nbs/07_train.ipynb #ef369e94
-def bench_pretrain_step(
-    models: dict | None = None,
-    batch_size: int = 16,
-    steps: int = 5,
-    max_predictions: int = 20,
-    projections: Sequence[str] = ("masked", "all"),
-    dtype=jnp.float32,
-    devices: Sequence | None = None,
-    optimizer=None,
-    verbose: bool = True,
-) -> list[dict]:
-    "Train-step tokens/s of each BiGSConfig in `models` with each vocabulary projection; prints a table."
-    if models is None:
-        c = PretrainConfig()
-        models = {"default (bigs pretrain)": BiGSConfig(vocab_size=c.vocab_size, hidden_size=c.hidden_size,
-                  num_hidden_layers=c.num_layers, intermediate_size=c.intermediate_size, num_ssm=c.num_ssm,
-                  max_position_embeddings=c.seq_len),
-                  "BiGS_128 layer stack": BiGSConfig.bigs_128()}
-    mesh, rows = make_mesh(devices), []
-    tx = optimizer or make_optimizer(1.0)
-    for name, mc in models.items():
-        L, V, Pn = mc.max_position_embeddings, mc.vocab_size, max_predictions
-        rng = np.random.default_rng(0)
-        pos = np.stack([rng.choice(np.arange(1, L), Pn, replace=False) for _ in range(batch_size)])
-        pos = np.sort(pos, 1).astype(np.int32)
-        batch = shard_batch(
-            dict(
-                input_ids=rng.integers(5, V, (batch_size, L)).astype(np.int32),
-                attention_mask=np.ones((batch_size, L), np.int32),
-                token_type_ids=np.zeros((batch_size, L), np.int32),
-                masked_lm_positions=pos,
-                masked_lm_ids=rng.integers(5, V, (batch_size, Pn)).astype(np.int32),
-                masked_lm_weights=np.ones((batch_size, Pn), np.float32),
-            ),
-            mesh,
-        )
-        model = BiGSForMaskedLM(mc, seed=0, dtype=dtype)
-        n_params = sum(x.size for x in jax.tree.leaves(model.params))
-        for proj in projections:
-            state = init_state(model.params, tx, 0, mesh)
-            step = make_train_step(model.module, tx, mesh, projection=proj)
-            lr = np.float32(1e-4)
-            state, m = step(state, batch, lr)
-            float(m["loss"])  # compile and warm up
-            t = time.perf_counter()
-            for _ in range(steps):
-                state, m = step(state, batch, lr)
-                float(m["loss"])
-            dt = (time.perf_counter() - t) / steps
-            rows.append(
-                dict(model=name, params=n_params, projection=proj, step_ms=dt * 1e3, tokens_per_s=batch_size * L / dt)
-            )
-            del state
-    by = {(r["model"], r["projection"]): r["tokens_per_s"] for r in rows}
-    for r in rows:
-        if "masked" in projections and "all" in projections:
-            r["speedup_masked_vs_all"] = by[(r["model"], "masked")] / by[(r["model"], "all")]
-    if verbose:
-        print(
-            f"train step, batch {batch_size}, {jax.device_count()} x {jax.devices()[0].platform}, "
-            f"{jnp.dtype(dtype).name}"
-        )
-        print(f"{'model':<26}{'params':>12}{'projection':>12}{'ms/step':>10}{'tokens/s':>12}{'masked/all':>12}")
-        for r in rows:
-            print(f"{r['model']:<26}{r['params']:>12,}{r['projection']:>12}{r['step_ms']:>10.1f}"
-                  f"{r['tokens_per_s']:>12,.0f}{r.get('speedup_masked_vs_all', float('nan')):>12.2f}")
-    return rows
+def __getattr__(name: str):
+    "Names that moved out of this module, kept for one version: `bench_pretrain_step` is in bigs_nb.bench now."
+    if name == "bench_pretrain_step":
+        warnings.warn("bigs_nb.train.bench_pretrain_step moved to bigs_nb.bench.bench_pretrain_step; the old name "
+                      "goes in the next version", DeprecationWarning, stacklevel=2)
+        from bigs_nb.bench import bench_pretrain_step
+        return bench_pretrain_step
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
