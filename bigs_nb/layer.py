@@ -10,11 +10,19 @@ from typing import Any, Callable
 import jax
 import jax.numpy as jnp
 import flax.linen as nn
-from .s4d import S4D
-from .conv import reverse_valid
+from .s4d import S4D, ComputeOptions
 
 # %% auto #0
-__all__ = ['token_dot', 'TokenDense', 'dense_layer', 'BiGSLayer']
+__all__ = ['reverse_valid', 'token_dot', 'TokenDense', 'dense_layer', 'BiGSLayer']
+
+# %% ../nbs/03_layer.ipynb #4feab5b4
+def reverse_valid(u, lengths):
+    "Reverse each sequence of u (B, L, H) over its first lengths[b] positions; positions past that stay in place."
+    L = u.shape[-2]
+    t = jnp.arange(L)[None, :]
+    n = jnp.asarray(lengths)[:, None]
+    idx = jnp.where(t < n, n - 1 - t, t)                      # (B, L) source index
+    return jnp.take_along_axis(u, idx[..., None], axis=-2)
 
 # %% ../nbs/03_layer.ipynb #78256776
 def token_dot(x: jax.Array, w: jax.Array) -> jax.Array:
@@ -47,21 +55,19 @@ def dense_layer(features: int, name: str | None = None, dtype=jnp.float32, kerne
 # %% ../nbs/03_layer.ipynb #25f665fc
 class BiGSLayer(nn.Module):
     "One BiGS layer: gated forward and backward S4D around a residual (pre- or post-norm)."
-    config: Any
-    dtype: Any = jnp.float32
-    conv_impl: str = "auto"
-    per_channel: bool = False
-    flat_dense: bool = True
+    config: Any                                   # what the checkpoint means (sizes, norm placement, ...)
+    dtype: Any = jnp.float32                      # compute dtype of the dense layers
+    options: ComputeOptions = ComputeOptions()    # how to compute: reads flat_dense, hands all to both S4D
 
     def _dense(self, features: int, name: str) -> nn.Module:
         "A Dense layer with the reference's N(0, initializer_range) kernel init and zero bias."
         return dense_layer(features, name, self.dtype, nn.initializers.normal(self.config.initializer_range),
-                           flat=self.flat_dense)
+                           flat=self.options.flat_dense)
 
     def _ssm(self, name: str) -> S4D:
         "One S4D module; it computes in float32 whatever the layer's dtype."
         c = self.config
-        return S4D(N=c.num_ssm, scaling=c.scaling, conv_impl=self.conv_impl, per_channel=self.per_channel, name=name)
+        return S4D(N=c.num_ssm, scaling=c.scaling, options=self.options, name=name)
 
     @nn.compact
     def __call__(self, hidden: jax.Array, mask: jax.Array | None = None) -> jax.Array:
