@@ -6,7 +6,7 @@ Docs: https://bigs-nb.github.io/bigs_nb/hub.html.md"""
 
 # %% ../nbs/06_hub.ipynb #a1b52dab
 from __future__ import annotations
-import argparse, json
+import argparse
 from pathlib import Path
 import numpy as np
 from .model import BiGSForMaskedLM
@@ -31,42 +31,26 @@ _all_ = ["CONFIG_NAME", "WEIGHTS_NAME", "CHECKSUM_NAME", "BASE_PREFIX", "HEAD_GR
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json")
 
 # %% ../nbs/06_hub.ipynb #018c8078
-from .data import check_tokenizer   # defined in chapter 05, which needs no model
+from .data import check_tokenizer, tokenizer_from_dir   # chapter 05, which needs no model
 _all_ = ["check_tokenizer"]               # still `bigs_nb.hub.check_tokenizer`, as before
-
-# %% ../nbs/06_hub.ipynb #f0d41c38
-def _tokenizer_from_folder(folder: Path):
-    "A tokenizer from the files in `folder` (tokenizer.json preferred, else vocab.txt), or None."
-    from transformers import AutoTokenizer, BertTokenizer
-    cfg_file = folder / "tokenizer_config.json"
-    cfg = json.loads(cfg_file.read_text()) if cfg_file.is_file() else {}
-    if (folder / "tokenizer.json").is_file():
-        if cfg.get("tokenizer_class", "BertTokenizer") in ("BertTokenizer", "BertTokenizerFast"):
-            return BertTokenizer.from_pretrained(str(folder))
-        return AutoTokenizer.from_pretrained(str(folder))
-    if (folder / "vocab.txt").is_file():
-        return BertTokenizer(vocab=str(folder / "vocab.txt"), do_lower_case=cfg.get("do_lower_case", True))
-    return None
 
 # %% ../nbs/06_hub.ipynb #deacdf80
 def load_tokenizer(path_or_name, vocab_size: int | None = None, cache_dir=None, revision: str | None = None,
                    local_files_only: bool = False):
     "A WordPiece tokenizer from a folder, a vocab.txt/tokenizer.json file or a hub repo; checked against `vocab_size`."
-    from transformers import BertTokenizer
     p = Path(path_or_name).expanduser()
-    if p.is_file():
-        tok = (BertTokenizer(tokenizer_file=str(p)) if p.suffix == ".json" else BertTokenizer(vocab=str(p)))
-        return check_tokenizer(tok, vocab_size, str(p))
-    if p.is_dir():
-        tok = _tokenizer_from_folder(p)
-        if tok is None: raise FileNotFoundError(f"no tokenizer.json or vocab.txt in {p}")
-        return check_tokenizer(tok, vocab_size, str(p))
+    if p.is_dir() and not (p / "vocab.txt").is_file() and (p / "tokenizer.json").is_file():
+        p = p / "tokenizer.json"                     # a folder saved without vocab.txt
+    if p.is_file() and p.suffix == ".json":
+        from transformers import BertTokenizer
+        return check_tokenizer(BertTokenizer(tokenizer_file=str(p)), vocab_size, str(p))
+    if p.exists(): return tokenizer_from_dir(p, vocab_size)    # a folder or a vocab.txt: chapter 05's loader
     got = [resolve_file(path_or_name, f, revision, cache_dir, required=False, local_files_only=local_files_only)
            for f in TOKENIZER_FILES]
     got = [g for g in got if g is not None]
-    if not any(g.name in ("tokenizer.json", "vocab.txt") for g in got):
-        raise FileNotFoundError(f"the hub repo {path_or_name!r} has no tokenizer.json or vocab.txt")
-    return check_tokenizer(_tokenizer_from_folder(got[0].parent), vocab_size, str(path_or_name))
+    if not any(g.name == "vocab.txt" for g in got):
+        raise FileNotFoundError(f"the hub repo {path_or_name!r} has no vocab.txt")
+    return tokenizer_from_dir(got[0].parent, vocab_size)        # the downloaded files share one folder
 
 # %% ../nbs/06_hub.ipynb #e1849d7e
 def fill_mask(text: str, model, tokenizer, top_k: int = 5, pad_to_max: bool = True) -> list:

@@ -13,7 +13,7 @@ import flax.linen as nn
 from .s4d import S4D, ComputeOptions
 
 # %% auto #0
-__all__ = ['reverse_valid', 'token_dot', 'TokenDense', 'dense_layer', 'BiGSLayer']
+__all__ = ['reverse_valid', 'BiGSLayer', 'token_dot', 'TokenDense', 'dense_layer']
 
 # %% ../nbs/03_layer.ipynb #4feab5b4
 def reverse_valid(u, lengths):
@@ -24,34 +24,6 @@ def reverse_valid(u, lengths):
     idx = jnp.where(t < n, n - 1 - t, t)                      # (B, L) source index
     return jnp.take_along_axis(u, idx[..., None], axis=-2)
 
-# %% ../nbs/03_layer.ipynb #78256776
-def token_dot(x: jax.Array, w: jax.Array) -> jax.Array:
-    "x (..., K) @ w (K, F) -> (..., F), computed with the leading axes of x flattened into one token axis."
-    return jnp.dot(x.reshape(-1, x.shape[-1]), w).reshape(x.shape[:-1] + (w.shape[-1],))
-
-class TokenDense(nn.Module):
-    "nn.Dense's parameters and arithmetic, applied to the input flattened to one token axis (..., K) -> (M, K)."
-    features: int
-    dtype: Any = jnp.float32
-    use_bias: bool = True
-    kernel_init: Callable = nn.initializers.lecun_normal()
-
-    @nn.compact
-    def __call__(self, x: jax.Array) -> jax.Array:
-        kernel = self.param("kernel", self.kernel_init, (x.shape[-1], self.features), jnp.float32)
-        y = token_dot(x.astype(self.dtype), kernel.astype(self.dtype))
-        if self.use_bias:
-            y = y + self.param("bias", nn.initializers.zeros, (self.features,), jnp.float32).astype(self.dtype)
-        return y
-
-def dense_layer(features: int, name: str | None = None, dtype=jnp.float32, kernel_init=None, use_bias: bool = True,
-                flat: bool = True) -> nn.Module:
-    "A Dense layer with float32 params: TokenDense (flat=True) or flax's nn.Dense (flat=False, the reference's path)."
-    init = kernel_init or nn.initializers.lecun_normal()
-    if flat:
-        return TokenDense(features, dtype, use_bias, init, name=name)
-    return nn.Dense(features, use_bias=use_bias, dtype=dtype, param_dtype=jnp.float32, kernel_init=init, name=name)
-
 # %% ../nbs/03_layer.ipynb #25f665fc
 class BiGSLayer(nn.Module):
     "One BiGS layer: gated forward and backward S4D around a residual (pre- or post-norm)."
@@ -60,9 +32,10 @@ class BiGSLayer(nn.Module):
     options: ComputeOptions = ComputeOptions()    # how to compute: reads flat_dense, hands all to both S4D
 
     def _dense(self, features: int, name: str) -> nn.Module:
-        "A Dense layer with the reference's N(0, initializer_range) kernel init and zero bias."
-        return dense_layer(features, name, self.dtype, nn.initializers.normal(self.config.initializer_range),
-                           flat=self.options.flat_dense)
+        "A Dense layer, N(0, initializer_range) kernel, zero bias: nn.Dense, or TokenDense (see below) if flat_dense."
+        init = nn.initializers.normal(self.config.initializer_range)
+        if self.options.flat_dense: return TokenDense(features, self.dtype, kernel_init=init, name=name)
+        return nn.Dense(features, dtype=self.dtype, param_dtype=jnp.float32, kernel_init=init, name=name)
 
     def _ssm(self, name: str) -> S4D:
         "One S4D module; it computes in float32 whatever the layer's dtype."
@@ -93,3 +66,31 @@ class BiGSLayer(nn.Module):
         out = self._dense(H, "do")(nn.gelu(self._dense(I, "dol")(gated)) * v)
         out = out.astype(hidden.dtype)            # the residual stream keeps its own dtype
         return hidden + out if c.pre_norm else norm(hidden + out).astype(hidden.dtype)
+
+# %% ../nbs/03_layer.ipynb #78256776
+def token_dot(x: jax.Array, w: jax.Array) -> jax.Array:
+    "x (..., K) @ w (K, F) -> (..., F), computed with the leading axes of x flattened into one token axis."
+    return jnp.dot(x.reshape(-1, x.shape[-1]), w).reshape(x.shape[:-1] + (w.shape[-1],))
+
+class TokenDense(nn.Module):
+    "nn.Dense's parameters and arithmetic, applied to the input flattened to one token axis (..., K) -> (M, K)."
+    features: int
+    dtype: Any = jnp.float32
+    use_bias: bool = True
+    kernel_init: Callable = nn.initializers.lecun_normal()
+
+    @nn.compact
+    def __call__(self, x: jax.Array) -> jax.Array:
+        kernel = self.param("kernel", self.kernel_init, (x.shape[-1], self.features), jnp.float32)
+        y = token_dot(x.astype(self.dtype), kernel.astype(self.dtype))
+        if self.use_bias:
+            y = y + self.param("bias", nn.initializers.zeros, (self.features,), jnp.float32).astype(self.dtype)
+        return y
+
+def dense_layer(features: int, name: str | None = None, dtype=jnp.float32, kernel_init=None, use_bias: bool = True,
+                flat: bool = True) -> nn.Module:
+    "A Dense layer with float32 params: TokenDense (flat=True) or flax's nn.Dense (flat=False, the reference's path)."
+    init = kernel_init or nn.initializers.lecun_normal()
+    if flat:
+        return TokenDense(features, dtype, use_bias, init, name=name)
+    return nn.Dense(features, use_bias=use_bias, dtype=dtype, param_dtype=jnp.float32, kernel_init=init, name=name)
