@@ -48,60 +48,39 @@ def activation(name: str):
     if name == "tanh": return jnp.tanh
     raise ValueError(f"hidden_act {name!r} is not one of {ACTIVATIONS}")
 
+# %% ../nbs/04_model.ipynb #424e1098
 # the fields that change a loaded model's outputs: a config.json without one of them is refused, not defaulted
 REQUIRED_FIELDS = ("vocab_size", "hidden_size", "num_hidden_layers", "intermediate_size", "hidden_act",
                    "max_position_embeddings", "type_vocab_size", "layer_norm_eps", "num_ssm", "pre_norm", "pooler_type")
 
 def _is_number(v) -> bool: return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
 
-@dataclass
-class BiGSConfig:
-    "The hyper-parameters of a BiGS model; reads and writes the released `config.json`."
-    vocab_size: int = 30522
-    hidden_size: int = 768
-    num_hidden_layers: int = 24
-    intermediate_size: int = 3072
-    hidden_act: str = "gelu"
-    hidden_dropout_prob: float = 0.1
-    max_position_embeddings: int = 512
-    type_vocab_size: int = 2
-    initializer_range: float = 0.02
-    layer_norm_eps: float = 1e-12
-    pad_token_id: int = 0
-    classifier_dropout: Optional[float] = None
-    num_ssm: int = 64
-    pre_norm: bool = True
-    scaling: str = "hippo"
-    pooler_type: str = "non_padding_mean"
-    tie_word_embeddings: bool = True
-    padding_invariant: bool = False
-    num_labels: Optional[int] = None
-    extra: dict = field(default_factory=dict)
+def _validate_config(c):
+    "ValueError naming the first field of config `c` that has a wrong type or value."
+    for name in ("vocab_size", "hidden_size", "num_hidden_layers", "intermediate_size",
+                 "max_position_embeddings", "type_vocab_size", "num_ssm", "num_labels"):
+        v = getattr(c, name)
+        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
+            raise ValueError(f"BiGSConfig.{name} must be a positive integer, got {v!r}")
+    if c.scaling not in ("hippo", "lin", "inv"):
+        raise ValueError(f"BiGSConfig.scaling must be 'hippo', 'lin' or 'inv', got {c.scaling!r}")
+    if not isinstance(c.hidden_act, str) or c.hidden_act not in ACTIVATIONS:
+        raise ValueError(f"BiGSConfig.hidden_act {c.hidden_act!r} is not one of {ACTIVATIONS}")
+    if not _is_number(c.layer_norm_eps) or not c.layer_norm_eps > 0:
+        raise ValueError(f"BiGSConfig.layer_norm_eps must be a positive number, got {c.layer_norm_eps!r}")
+    for name in ("hidden_dropout_prob", "classifier_dropout", "initializer_range"):
+        v = getattr(c, name)
+        if not (v is None and name == "classifier_dropout") and not (_is_number(v) and 0 <= v <= 1):
+            raise ValueError(f"BiGSConfig.{name} must be a number in [0, 1], got {v!r}")
+    for name in ("pre_norm", "tie_word_embeddings", "padding_invariant"):
+        if not isinstance(getattr(c, name), (bool, np.bool_)):
+            raise ValueError(f"BiGSConfig.{name} must be true or false, got {getattr(c, name)!r}")
+    if not isinstance(c.pooler_type, str):
+        raise ValueError(f"BiGSConfig.pooler_type must be a string, got {c.pooler_type!r}")
 
-    def __post_init__(self):
-        if self.num_labels is None:
-            self.num_labels = len(self.extra["id2label"]) if self.extra.get("id2label") else 2
-        for name in ("vocab_size", "hidden_size", "num_hidden_layers", "intermediate_size",
-                     "max_position_embeddings", "type_vocab_size", "num_ssm", "num_labels"):
-            v = getattr(self, name)
-            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
-                raise ValueError(f"BiGSConfig.{name} must be a positive integer, got {v!r}")
-        if self.scaling not in ("hippo", "lin", "inv"):
-            raise ValueError(f"BiGSConfig.scaling must be 'hippo', 'lin' or 'inv', got {self.scaling!r}")
-        if not isinstance(self.hidden_act, str) or self.hidden_act not in ACTIVATIONS:
-            raise ValueError(f"BiGSConfig.hidden_act {self.hidden_act!r} is not one of {ACTIVATIONS}")
-        if not _is_number(self.layer_norm_eps) or not self.layer_norm_eps > 0:
-            raise ValueError(f"BiGSConfig.layer_norm_eps must be a positive number, got {self.layer_norm_eps!r}")
-        for name in ("hidden_dropout_prob", "classifier_dropout", "initializer_range"):
-            v = getattr(self, name)
-            if not (v is None and name == "classifier_dropout") and not (_is_number(v) and 0 <= v <= 1):
-                raise ValueError(f"BiGSConfig.{name} must be a number in [0, 1], got {v!r}")
-        for name in ("pre_norm", "tie_word_embeddings", "padding_invariant"):
-            if not isinstance(getattr(self, name), (bool, np.bool_)):
-                raise ValueError(f"BiGSConfig.{name} must be true or false, got {getattr(self, name)!r}")
-        if not isinstance(self.pooler_type, str):
-            raise ValueError(f"BiGSConfig.pooler_type must be a string, got {self.pooler_type!r}")
-
+# %% ../nbs/04_model.ipynb #78471e03
+class _ConfigFiles:
+    "The dict and `config.json` side of BiGSConfig (a mixin: BiGSConfig below is the dataclass)."
     @classmethod
     def from_dict(cls, d: Mapping, source: str = "config") -> "BiGSConfig":
         "Known keys become fields, all others go to `extra`; refuses a dict that lacks one of `REQUIRED_FIELDS`."
@@ -149,6 +128,36 @@ class BiGSConfig:
         # a missing folder or an unreachable hub gets resolve_file's clear error (below)
         return cls.from_json_file(resolve_file(path_or_id, "config.json", revision=revision, cache_dir=cache_dir))
 
+# %% ../nbs/04_model.ipynb #34e711b8
+@dataclass
+class BiGSConfig(_ConfigFiles):
+    "The hyper-parameters of a BiGS model; reads and writes the released `config.json`."
+    vocab_size: int = 30522
+    hidden_size: int = 768
+    num_hidden_layers: int = 24
+    intermediate_size: int = 3072
+    hidden_act: str = "gelu"
+    hidden_dropout_prob: float = 0.1
+    max_position_embeddings: int = 512
+    type_vocab_size: int = 2
+    initializer_range: float = 0.02
+    layer_norm_eps: float = 1e-12
+    pad_token_id: int = 0
+    classifier_dropout: Optional[float] = None
+    num_ssm: int = 64
+    pre_norm: bool = True
+    scaling: str = "hippo"
+    pooler_type: str = "non_padding_mean"
+    tie_word_embeddings: bool = True
+    padding_invariant: bool = False
+    num_labels: Optional[int] = None
+    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.num_labels is None:
+            self.num_labels = len(self.extra["id2label"]) if self.extra.get("id2label") else 2
+        _validate_config(self)
+
     @classmethod
     def bigs_128(cls, **kw) -> "BiGSConfig":
         "The released BiGS_128 sizes (H=1024, 23 layers, I=3072, N=64, L=128); fields can be overridden."
@@ -164,6 +173,7 @@ def _looks_local(s: str) -> bool:
     "True for strings that can only be paths (absolute, ~, ./, ../, or more than one slash)."
     return s.startswith(("/", "~", ".")) or s.count("/") > 1 or os.sep != "/" and os.sep in s
 
+# %% ../nbs/04_model.ipynb #e8ebea4b
 def resolve_file(path_or_id, filename: str, revision: str | None = None, cache_dir=None,
                  required: bool = True, local_files_only: bool = False):
     "Path of `filename` in a local folder or a hub repo (downloaded to the cache); None if optional and absent."
@@ -211,6 +221,7 @@ def _check_range(name: str, x, lo: int, hi: int, what: str):
         at = tuple(int(i) for i in np.argwhere(bad)[0])
         raise ValueError(f"{name} must be in [0, {what}={hi}): found {a[at]} at position {at}")
 
+# %% ../nbs/04_model.ipynb #37fd42ce
 def check_inputs(config: BiGSConfig, input_ids, attention_mask=None, token_type_ids=None, position_ids=None):
     "Raise a ValueError naming the problem if a batch does not fit the model; returns None when it does."
     shape = tuple(np.shape(input_ids))
@@ -554,6 +565,7 @@ class BiGSForSequenceClassificationModule(_HeadModule):
         return BiGSClassifierOutput(logits=logits.astype(jnp.float32), pooler_output=out.pooler_output,
                                     last_hidden_state=out.last_hidden_state, hidden_states=out.hidden_states)
 
+# %% ../nbs/04_model.ipynb #0afc69eb
 class BiGSForTokenClassificationModule(_HeadModule):
     "Every position -> dropout -> `classifier` Dense(num_labels); no pooler."
     @nn.compact
@@ -580,6 +592,7 @@ class BiGSForQuestionAnsweringModule(_HeadModule):
         return BiGSQuestionAnsweringOutput(start_logits=logits[..., 0], end_logits=logits[..., 1],
                                            last_hidden_state=out.last_hidden_state, hidden_states=out.hidden_states)
 
+# %% ../nbs/04_model.ipynb #4c3d9414
 class BiGSForMultipleChoiceModule(_HeadModule):
     "Inputs (B, C, L): each choice pooled -> dropout -> `classifier` Dense(1) -> logits (B, C)."
     @nn.compact
@@ -595,11 +608,37 @@ class BiGSForMultipleChoiceModule(_HeadModule):
                                     last_hidden_state=out.last_hidden_state, hidden_states=out.hidden_states)
 
 # %% ../nbs/04_model.ipynb #bdc68c5f
-class BiGSPreTrainedModel:
-    "Base of the user-facing classes: config + linen module + params, called like a function."
-    module_class: type = None
-    base_model_prefix: str | None = "s4_bert"
+class _ModelBuild:
+    "How a model class builds its linen module and fresh parameters (classmethods: no instance needed)."
+    @classmethod
+    def _make_module(cls, config, **kw) -> nn.Module:
+        "The linen module of this class for config and options."
+        return cls.module_class(config=config, **kw)
 
+    @classmethod
+    def dummy_inputs(cls, config: BiGSConfig) -> jax.Array:
+        "A small batch of token ids to trace the initializer with."
+        return jnp.ones((1, min(4, config.max_position_embeddings)), jnp.int32)
+
+    @classmethod
+    def _init_fn(cls, config: BiGSConfig):
+        "rng key -> freshly initialized params in the released layout."
+        module = cls._make_module(config)
+        return lambda key: module.init({"params": key}, cls.dummy_inputs(config))["params"]
+
+    @classmethod
+    def init_params(cls, config: BiGSConfig, seed: int = 0) -> dict:
+        "Random parameters (released layout) as the reference initializes them."
+        return jax.jit(cls._init_fn(config))(jax.random.key(seed))
+
+    @classmethod
+    def param_shapes(cls, config: BiGSConfig) -> dict:
+        "The expected parameter tree (released layout) as jax.ShapeDtypeStruct leaves; nothing is allocated."
+        return jax.eval_shape(cls._init_fn(config), jax.random.key(0))
+
+# %% ../nbs/04_model.ipynb #9077d217
+class _ModelState(_ModelBuild):
+    "A model's config, options, module and parameters, kept in the layout the module expects."
     def __init__(self, config: BiGSConfig, seed: int = 0, dtype=jnp.float32, options: ComputeOptions | None = None,
                  params=None, **deprecated):
         if not isinstance(config, BiGSConfig):
@@ -630,32 +669,6 @@ class BiGSPreTrainedModel:
         stack = (lambda p: jax.eval_shape(stack_layer_params, p)) if abstract else stack_layer_params
         self._params = stack(params) if self.scan_layers else params
 
-    @classmethod
-    def _make_module(cls, config, **kw) -> nn.Module:
-        "The linen module of this class for config and options."
-        return cls.module_class(config=config, **kw)
-
-    @classmethod
-    def dummy_inputs(cls, config: BiGSConfig) -> jax.Array:
-        "A small batch of token ids to trace the initializer with."
-        return jnp.ones((1, min(4, config.max_position_embeddings)), jnp.int32)
-
-    @classmethod
-    def _init_fn(cls, config: BiGSConfig):
-        "rng key -> freshly initialized params in the released layout."
-        module = cls._make_module(config)
-        return lambda key: module.init({"params": key}, cls.dummy_inputs(config))["params"]
-
-    @classmethod
-    def init_params(cls, config: BiGSConfig, seed: int = 0) -> dict:
-        "Random parameters (released layout) as the reference initializes them."
-        return jax.jit(cls._init_fn(config))(jax.random.key(seed))
-
-    @classmethod
-    def param_shapes(cls, config: BiGSConfig) -> dict:
-        "The expected parameter tree (released layout) as jax.ShapeDtypeStruct leaves; nothing is allocated."
-        return jax.eval_shape(cls._init_fn(config), jax.random.key(0))
-
     def module_params(self, params=None) -> dict:
         "params (released layout; default: the model's own) in the layout `self.module.apply` expects."
         if params is None: return self._params
@@ -669,6 +682,12 @@ class BiGSPreTrainedModel:
     def check(self, input_ids, attention_mask=None, token_type_ids=None, position_ids=None):
         "Validate a batch (see check_inputs)."
         check_inputs(self.config, input_ids, attention_mask, token_type_ids, position_ids)
+
+# %% ../nbs/04_model.ipynb #59001d24
+class BiGSPreTrainedModel(_ModelState):
+    "Base of the user-facing classes: config + linen module + params, called like a function."
+    module_class: type = None
+    base_model_prefix: str | None = "s4_bert"
 
     def _fn(self, train: bool, output_hidden_states: bool, own_params: bool):
         "The jitted apply for one combination of flags (cached); own_params: params already in module layout."
@@ -718,6 +737,7 @@ class BiGSModel(BiGSPreTrainedModel):
     @classmethod
     def _make_module(cls, config, **kw): return BiGSModule(config=config, **kw)
 
+# %% ../nbs/04_model.ipynb #8a8bb584
 class BiGSForMaskedLM(BiGSPreTrainedModel):
     "BiGS with the masked-LM head (tied word embeddings); `out.logits` (B, L, V)."
     module_class = BiGSForMaskedLMModule
@@ -735,6 +755,7 @@ class BiGSForMaskedLM(BiGSPreTrainedModel):
         return super().__call__(input_ids, attention_mask, token_type_ids, position_ids, params, train, dropout_rng,
                                 output_hidden_states, masked_positions=masked_positions)
 
+# %% ../nbs/04_model.ipynb #b3224ad2
 class BiGSForSequenceClassification(BiGSPreTrainedModel):
     "Pooled BiGS + `classifier` Dense(config.num_labels); one label means regression (e.g. STS-B)."
     module_class = BiGSForSequenceClassificationModule
@@ -747,6 +768,7 @@ class BiGSForQuestionAnswering(BiGSPreTrainedModel):
     "BiGS + `qa_outputs` Dense(2): `out.start_logits`, `out.end_logits` (B, L)."
     module_class = BiGSForQuestionAnsweringModule
 
+# %% ../nbs/04_model.ipynb #f277a20e
 class BiGSForMultipleChoice(BiGSPreTrainedModel):
     "Inputs (B, choices, L); each choice pooled and scored by `classifier` Dense(1): `out.logits` (B, choices)."
     module_class = BiGSForMultipleChoiceModule
