@@ -34,7 +34,7 @@ class BiGSLayer(nn.Module):
     def _dense(self, features: int, name: str) -> nn.Module:
         "A Dense layer, N(0, initializer_range) kernel, zero bias: nn.Dense, or TokenDense (see below) if flat_dense."
         init = nn.initializers.normal(self.config.initializer_range)
-        if self.options.flat_dense: return TokenDense(features, self.dtype, kernel_init=init, name=name)
+        if self.options.flat_dense: return TokenDense(features=features, dtype=self.dtype, kernel_init=init, name=name)
         return nn.Dense(features, dtype=self.dtype, param_dtype=jnp.float32, kernel_init=init, name=name)
 
     def _ssm(self, name: str) -> S4D:
@@ -92,5 +92,5 @@ def dense_layer(features: int, name: str | None = None, dtype=jnp.float32, kerne
     "A Dense layer with float32 params: TokenDense (flat=True) or flax's nn.Dense (flat=False, the reference's path)."
     init = kernel_init or nn.initializers.lecun_normal()
     if flat:
-        return TokenDense(features, dtype, use_bias, init, name=name)
+        return TokenDense(features=features, dtype=dtype, use_bias=use_bias, kernel_init=init, name=name)
     return nn.Dense(features, use_bias=use_bias, dtype=dtype, param_dtype=jnp.float32, kernel_init=init, name=name)
