@@ -19,10 +19,11 @@ __all__ = ['TOKENIZER_FILES', 'load_tokenizer', 'fill_mask', 'fill_mask_main', '
 
 # %% ../nbs/06_hub.ipynb #45a1457b
 # defined in chapter 04 ("Weights on disk"), re-exported: `from bigs_nb.hub import load_pretrained` keeps working
-from .model import (CONFIG_NAME, WEIGHTS_NAME, CHECKSUM_NAME, BASE_PREFIX, HEAD_GROUPS,  # noqa: F401
-                           read_msgpack, flat_params, TreeDiff, diff_trees, head_group, align_prefix,  # noqa: F401
-                           LoadReport, match_params, resolve_file, file_sha256, verify_checksum,  # noqa: F401
-                           load_pretrained, write_vocab_txt, save_pretrained)  # noqa: F401
+from .model import (  # noqa: F401
+    CONFIG_NAME, WEIGHTS_NAME, CHECKSUM_NAME, BASE_PREFIX, HEAD_GROUPS,  # noqa: F401
+    read_msgpack, flat_params, TreeDiff, diff_trees, head_group, align_prefix,  # noqa: F401
+    LoadReport, match_params, resolve_file, file_sha256, verify_checksum,  # noqa: F401
+    load_pretrained, write_vocab_txt, save_pretrained)  # noqa: F401
 _all_ = ["CONFIG_NAME", "WEIGHTS_NAME", "CHECKSUM_NAME", "BASE_PREFIX", "HEAD_GROUPS", "read_msgpack", "flat_params",
          "TreeDiff", "diff_trees", "head_group", "align_prefix", "LoadReport", "match_params", "resolve_file",
          "file_sha256", "verify_checksum", "load_pretrained", "write_vocab_txt", "save_pretrained"]

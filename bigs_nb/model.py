@@ -409,13 +409,6 @@ class BiGSPooler(nn.Module):
         return jnp.tanh(dense(pooled))
 
 # %% ../nbs/04_model.ipynb #c11a62a6
-def _defaults(input_ids, attention_mask, token_type_ids, position_ids):
-    "Fill in an all-ones mask, zero token types and positions 0..L-1 where not given."
-    if attention_mask is None: attention_mask = jnp.ones_like(input_ids)
-    if token_type_ids is None: token_type_ids = jnp.zeros_like(input_ids)
-    if position_ids is None: position_ids = jnp.broadcast_to(jnp.arange(input_ids.shape[-1]), input_ids.shape)
-    return attention_mask, token_type_ids, jnp.broadcast_to(position_ids, input_ids.shape)
-
 LEGACY_OPTIONS = ("conv_impl", "per_channel", "flat_dense", "scan_layers", "remat")
 
 def legacy_options(options: ComputeOptions | None, old: dict, where: str) -> ComputeOptions:
@@ -430,6 +423,13 @@ def legacy_options(options: ComputeOptions | None, old: dict, where: str) -> Com
     return dataclasses.replace(options, **old)
 
 # %% ../nbs/04_model.ipynb #3da791ae
+def _defaults(input_ids, attention_mask, token_type_ids, position_ids):
+    "Fill in an all-ones mask, zero token types and positions 0..L-1 where not given."
+    if attention_mask is None: attention_mask = jnp.ones_like(input_ids)
+    if token_type_ids is None: token_type_ids = jnp.zeros_like(input_ids)
+    if position_ids is None: position_ids = jnp.broadcast_to(jnp.arange(input_ids.shape[-1]), input_ids.shape)
+    return attention_mask, token_type_ids, jnp.broadcast_to(position_ids, input_ids.shape)
+
 class BiGSModule(nn.Module):
     "The BiGS body: embeddings -> BiGS layers -> (pooler); returns a BiGSModelOutput."
     config: BiGSConfig
