@@ -1,0 +1,59 @@
+# Sphinx configuration for the bigs_nb book. `python tools/book.py docs` stages the notebooks and this file into
+# _proc/docs and builds the site into _docs/ with warnings as errors. Nothing here needs the network: the notebooks'
+# stored outputs are rendered as they are (no execution), and MathJax is served from the site itself.
+import bigs_nb
+
+project = "bigs_nb"
+author = "bigs_nb developers"
+copyright = "2026, bigs_nb developers"
+release = version = bigs_nb.__version__
+
+extensions = ["myst_nb", "sphinx.ext.autodoc", "sphinx.ext.mathjax"]
+root_doc = "index"
+exclude_patterns = ["_build", "**.ipynb_checkpoints"]
+suppress_warnings = ["misc.highlighting_failure"]
+
+# notebooks: rendered from their stored outputs, as `python tools/book.py run` left them
+nb_execution_mode = "off"
+nb_merge_streams = True
+myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence"]
+myst_heading_anchors = 3
+myst_update_mathjax = False
+
+# autodoc: the API pages document each module from its docstrings (nbdev writes one-line docstrings)
+autodoc_member_order = "bysource"
+autodoc_typehints = "none"
+autodoc_default_options = {"members": True, "undoc-members": False}
+
+# MathJax 2.7, copied from the `jupyter-server-mathjax` package into _static/mathjax: math renders offline
+mathjax_path = "mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full"
+mathjax2_config = {"tex2jax": {"inlineMath": [["\\(", "\\)"]], "displayMath": [["\\[", "\\]"]],
+                               "processRefs": False, "processEnvironments": False}}
+
+html_theme = "sphinx_book_theme"
+html_title = f"bigs_nb {version}"
+html_static_path = ["_static"]
+html_css_files = ["bigs.css"]
+html_theme_options = {
+    "repository_url": "https://github.com/bigs-nb/bigs_nb",
+    "use_repository_button": True,
+    "show_toc_level": 2,
+}
+html_last_updated_fmt = None
+
+
+# nbdev docstrings are written in markdown: `code` is a literal, and a bare * (as in *args) is just a star.
+import re  # noqa: E402
+
+_TICKS = re.compile(r"(?<!`)`([^`]+)`(?!`)")
+
+
+def _markdown_docstring(app, what, name, obj, options, lines):
+    for i, line in enumerate(lines):
+        parts = re.split(r"(``[^`]+``|`[^`]+`)", line)
+        parts = [_TICKS.sub(r"``\1``", p) if p.startswith("`") else p.replace("*", r"\*") for p in parts]
+        lines[i] = "".join(parts)
+
+
+def setup(app):
+    app.connect("autodoc-process-docstring", _markdown_docstring)

@@ -1,0 +1,377 @@
+"""The book's maintenance commands, for contributors (README, "Working on the book").
+
+    python tools/book.py run [CHAPTER ...]   execute the chapters in order and store their outputs in place
+    python tools/book.py unrun               list the code cells `run` leaves unexecuted, and why
+    python tools/book.py check               the rules CI enforces on stored outputs and on the README's table
+    python tools/book.py selftest            show that `check` fails on a deliberately bad notebook of each kind
+    python tools/book.py docs [CHAPTER ...]  build the docs site into _docs/ (Sphinx + myst-nb, warnings are errors)
+    python tools/book.py readme              write README.md (and the layer picture it shows) from nbs/index.ipynb
+
+A chapter is given by its file name or its number: `python tools/book.py run 03_layer` or `run 03`.
+"""
+from __future__ import annotations
+
+import argparse, json, os, re, shutil, subprocess, sys, tempfile, time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NBS = ROOT / "nbs"
+SKIP_FLAGS = {"hub": "needs the network", "tpu": "needs a TPU", "eval: false": "an install line for Colab",
+              "book: skip": "too long to run for the stored outputs; the markdown above gives the recorded figures"}
+MAX_STREAM_LINES = 40          # a longer printed stream keeps its first and last lines
+FIGURE_DPI = 72                # modest figures: about 30-60 kB each
+
+
+# ---------------------------------------------------------------- reading notebooks
+def chapters(names=()) -> list[Path]:
+    "The book in reading order: the front page, then 00_..., 01_..., or only the chapters named."
+    found = [NBS / "index.ipynb"] + sorted(NBS.glob("[0-9][0-9]_*.ipynb"))
+    if not names: return found
+    picked = []
+    for n in names:
+        hits = [p for p in found if p.stem == n or p.stem.split("_")[0] == n or p.name == n]
+        if not hits: raise SystemExit(f"book: no chapter {n!r}; chapters: {', '.join(p.stem for p in found)}")
+        picked += hits
+    return picked
+
+
+def directives(cell) -> list[str]:
+    "The nbdev `#| ...` lines at the top of a code cell, without the `#|`."
+    out, src = [], cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+    for line in src.splitlines():
+        if not line.startswith("#|"): break
+        out.append(line[2:].strip())
+    return out
+
+
+def skip_flag(cell) -> str | None:
+    "The SKIP_FLAGS key that keeps `run` from executing this code cell, or None if it runs."
+    for d in directives(cell):
+        for flag in SKIP_FLAGS:
+            if d == flag or d.startswith(flag + " "): return flag
+    return None
+
+
+def skip_reason(cell) -> str | None:
+    "Why `run` leaves this code cell unexecuted, or None if it runs."
+    flag = skip_flag(cell)
+    return f"{flag}: {SKIP_FLAGS[flag]}" if flag else None
+
+
+def read(path: Path) -> dict:
+    nb = json.loads(path.read_text())
+    for c in nb["cells"]:
+        if isinstance(c["source"], list): c["source"] = "".join(c["source"])
+    return nb
+
+
+# ---------------------------------------------------------------- running the book
+SETUP = f"""
+import matplotlib, os, warnings
+warnings.filterwarnings("ignore", message="IProgress not found")   # tqdm.auto in a kernel without ipywidgets
+warnings.filterwarnings("ignore", message="os.fork")              # subprocesses started from a kernel that ran JAX
+matplotlib.rcParams.update({{"figure.dpi": {FIGURE_DPI}, "savefig.dpi": {FIGURE_DPI}}})
+os.environ["TQDM_DISABLE"] = "1"
+"""
+
+
+def tidy_stream(text: str) -> str:
+    "What a terminal would finally show (carriage returns applied), capped at MAX_STREAM_LINES lines."
+    lines = [ln.rsplit("\r", 1)[-1] for ln in text.split("\n")]
+    if len(lines) > MAX_STREAM_LINES:
+        keep = MAX_STREAM_LINES // 2
+        lines = lines[:keep] + [f"... ({len(lines) - 2 * keep} lines not stored)"] + lines[-keep:]
+    return "\n".join(lines)
+
+
+def tidy_outputs(cell) -> None:
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "stream": out["text"] = tidy_stream("".join(out["text"]))
+
+
+def run_chapter(path: Path, timeout: int) -> list[tuple[int, float]]:
+    "Execute one notebook top to bottom in a fresh kernel and write it back with its outputs; return slow cells."
+    import nbformat
+    from nbclient import NotebookClient
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(NBS)}})
+    slow = []
+    with client.setup_kernel():
+        nb.cells.insert(0, nbformat.v4.new_code_cell(SETUP))    # nbclient stores each executed cell at its index,
+        client.execute_cell(nb.cells[0], 0)                      # so the setup cell sits there while it runs
+        nb.cells.pop(0)
+        for i, cell in enumerate(nb.cells):
+            if cell.cell_type != "code": continue
+            if skip_reason(cell):
+                cell.outputs, cell.execution_count = [], None
+                continue
+            t = time.perf_counter()
+            client.execute_cell(cell, i)          # raises CellExecutionError: the chapter is not written
+            tidy_outputs(cell)
+            if (dt := time.perf_counter() - t) > 20: slow.append((i, dt))
+    nbformat.write(nb, path)
+    return slow
+
+
+def cmd_run(args) -> int:
+    os.environ.update(TQDM_DISABLE="1", MPLBACKEND="module://matplotlib_inline.backend_inline",
+                      TRANSFORMERS_NO_ADVISORY_WARNINGS="1", PYTHONWARNINGS="ignore::DeprecationWarning")
+    t0 = time.time()
+    for path in chapters(args.chapters):
+        t = time.time()
+        print(f"book run: {path.name} ...", flush=True)
+        slow = run_chapter(path, args.timeout)
+        print(f"book run: {path.name} done in {time.time() - t:.0f} s"
+              + "".join(f"; cell {i} took {dt:.0f} s" for i, dt in slow), flush=True)
+    subprocess.run(["nbdev-clean"], cwd=ROOT, check=True)
+    print(f"book run: {len(chapters(args.chapters))} notebooks in {time.time() - t0:.0f} s; outputs stored, "
+          f"notebooks cleaned")
+    return 0
+
+
+def cmd_unrun(args) -> int:
+    for path in chapters(args.chapters):
+        for i, cell in enumerate(read(path)["cells"]):
+            if cell["cell_type"] == "code" and (why := skip_reason(cell)):
+                first = next((ln for ln in cell["source"].splitlines() if not ln.startswith("#|")), "")
+                print(f"{path.stem} cell {i}: {why}  |  {first[:70]}")
+    return 0
+
+
+# ---------------------------------------------------------------- checks CI runs
+def is_traceback(out) -> bool:
+    if out.get("output_type") == "error": return True
+    text = "".join(out.get("text", "")) if out.get("output_type") == "stream" else ""
+    return "Traceback (most recent call last)" in text
+
+
+ANNOUNCE = {"hub": ("network",), "tpu": ("tpu", "accelerator"), "book: skip": ("not run",)}
+
+
+def announced(cells, i: int) -> bool:
+    "A skipped cell (install lines aside) needs the nearest markdown cell above it to say why, in ANNOUNCE's words."
+    words = ANNOUNCE.get(skip_flag(cells[i]))
+    above = next((c["source"] for c in reversed(cells[:i]) if c["cell_type"] == "markdown"), "").lower()
+    return words is None or any(w in above for w in words)
+
+
+def check_notebook(path: Path) -> list[str]:
+    "Problems with one notebook's stored outputs."
+    nb, problems = read(path), []
+    runnable, stored = 0, 0
+    for i, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] != "code": continue
+        outs = cell.get("outputs", [])
+        if any(is_traceback(o) for o in outs): problems.append(f"{path.name} cell {i}: a stored output is a traceback")
+        if skip_reason(cell):
+            if outs: problems.append(f"{path.name} cell {i}: a cell `run` skips ({skip_reason(cell)}) stores output")
+            if not announced(nb["cells"], i):
+                problems.append(f"{path.name} cell {i}: no markdown line above says why this cell is not run "
+                                f"({skip_reason(cell)}); it should say {' or '.join(ANNOUNCE[skip_flag(cell)])!r}")
+            continue
+        if cell["source"].strip() and not all(d.startswith(("export", "default_exp", "hide")) for d in
+                                              directives(cell) or ["?"]):
+            runnable += 1
+        stored += bool(outs)
+    if runnable and not stored:
+        problems.append(f"{path.name}: {runnable} code cells run but none stores an output "
+                        f"(run `python tools/book.py run {path.stem}`)")
+    return problems
+
+
+TABLE_ROW = re.compile(r"^\| `(\d\d_\w+)` \| (?:`bigs_nb\.(\w+)`)? *\|")
+
+
+def chapter_table(text: str) -> list[tuple[str, str]]:
+    "The (notebook, module) rows of a chapter table written in markdown."
+    return [(m.group(1), m.group(2) or "") for ln in text.splitlines() if (m := TABLE_ROW.match(ln))]
+
+
+def notebook_modules(nbs: Path) -> list[tuple[str, str]]:
+    "What the notebooks folder holds: (notebook, module it exports or '') in order."
+    rows = []
+    for p in sorted(nbs.glob("[0-9][0-9]_*.ipynb")):
+        exp = [d.split()[1] for c in read(p)["cells"] if c["cell_type"] == "code"
+               for d in directives(c) if d.startswith("default_exp ")]
+        rows.append((p.stem, exp[0] if exp else ""))
+    return rows
+
+
+def check_tables(root: Path) -> list[str]:
+    "The README's chapter table (and the front page's) must list exactly the notebooks, in order, with their modules."
+    want, problems = notebook_modules(root / "nbs"), []
+    sources = {"README.md": (root / "README.md").read_text()}
+    if (root / "nbs" / "index.ipynb").exists():
+        sources["nbs/index.ipynb"] = "\n".join(c["source"] for c in read(root / "nbs" / "index.ipynb")["cells"]
+                                               if c["cell_type"] == "markdown")
+    for name, text in sources.items():
+        have = chapter_table(text)
+        if have != want:
+            extra, missing = [r for r in have if r not in want], [r for r in want if r not in have]
+            problems.append(f"{name}: the chapter table disagrees with nbs/ (table only: {extra or 'none'}; "
+                            f"notebooks only: {missing or 'none'}{'; order differs' if not extra + missing else ''})")
+    return problems
+
+
+def check_book(root: Path) -> list[str]:
+    problems = check_tables(root)
+    if (root / "nbs" / "index.ipynb").exists() and readme_from_index(root)[0] != (root / "README.md").read_text():
+        problems.append("README.md is not what nbs/index.ipynb says: run `python tools/book.py readme`")
+    for p in [root / "nbs" / "index.ipynb"] + sorted((root / "nbs").glob("[0-9][0-9]_*.ipynb")):
+        if p.exists(): problems += check_notebook(p)
+    return problems
+
+
+def cmd_check(args) -> int:
+    problems = check_book(ROOT)
+    for p in problems: print(f"book check: {p}")
+    n = len(chapters())
+    print(f"book check: {n} notebooks, {len(problems)} problems")
+    return 1 if problems else 0
+
+
+# ---------------------------------------------------------------- the checks fail on bad notebooks
+def _nb(cells) -> dict:
+    return {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+
+
+def _code(src, outputs=()):
+    return {"cell_type": "code", "id": "c", "metadata": {}, "execution_count": None, "source": src,
+            "outputs": list(outputs)}
+
+
+def _write_book(root: Path, cells, readme_rows=("| `00_x` | `bigs_nb.x` | x |",)):
+    (root / "nbs").mkdir(parents=True, exist_ok=True)
+    (root / "nbs" / "00_x.ipynb").write_text(json.dumps(_nb(cells)))
+    (root / "README.md").write_text("| notebook | module | what |\n|---|---|---|\n" + "\n".join(readme_rows) + "\n")
+
+
+def cmd_selftest(args) -> int:
+    "Each rule of `check` on a good notebook (passes) and on one bad notebook per rule (fails, naming the rule)."
+    out = {"output_type": "stream", "name": "stdout", "text": "4\n"}
+    tb = {"output_type": "error", "ename": "ValueError", "evalue": "bad", "traceback": ["Traceback ..."]}
+    md = {"cell_type": "markdown", "id": "m", "metadata": {}, "source": "This cell needs the network."}
+    good = [_code("#| default_exp x"), _code("2 + 2", [out]), md, _code("#| hub\nload()")]
+    cases = {
+        "good": (good, None, None),
+        "traceback": ([_code("#| default_exp x"), _code("1/0", [tb])], None, "traceback"),
+        "no output": ([_code("#| default_exp x"), _code("2 + 2")], None, "none stores an output"),
+        "skipped cell with output": ([_code("#| default_exp x"), _code("2 + 2", [out]), md,
+                                      _code("#| hub\nf()", [out])], None, "skips"),
+        "README table": (good, ("| `00_y` | `bigs_nb.y` | y |",), "chapter table disagrees"),
+        "unannounced hub cell": ([_code("#| default_exp x"), _code("2 + 2", [out]), _code("#| hub\nf()")], None,
+                                 "says why this cell is not run"),
+    }
+    failed = 0
+    for name, (cells, rows, expect) in cases.items():
+        with tempfile.TemporaryDirectory() as d:
+            _write_book(Path(d), cells, rows or ("| `00_x` | `bigs_nb.x` | x |",))
+            problems = check_book(Path(d))
+        ok = (not problems) if expect is None else any(expect in p for p in problems)
+        failed += not ok
+        print(f"book selftest: {name:<26} {'ok' if ok else 'WRONG'}: {problems or 'no problems'}")
+    return 1 if failed else 0
+
+
+# ---------------------------------------------------------------- the README is the front page
+README_FIGURE = "nbs/images/bigs_layer.png"
+
+
+def readme_from_index(root: Path) -> tuple[str, bytes | None]:
+    "README.md's text from the front page's markdown cells, and the PNG of its one stored figure."
+    import base64
+    parts, png = [], None
+    for cell in read(root / "nbs" / "index.ipynb")["cells"]:
+        if cell["cell_type"] == "markdown":
+            parts.append(re.sub(r"\]\((\d\d_\w+\.ipynb)\)", r"](nbs/\1)", cell["source"]))
+            continue
+        images = [o["data"]["image/png"] for o in cell.get("outputs", []) if "image/png" in o.get("data", {})]
+        if images:
+            png = base64.b64decode("".join(images[0]))
+            parts.append(f"![One BiGS layer]({README_FIGURE})")
+    return "\n\n".join(parts).rstrip() + "\n", png
+
+
+def cmd_readme(args) -> int:
+    text, png = readme_from_index(ROOT)
+    if png is None:
+        raise SystemExit("book readme: the front page stores no figure; run `python tools/book.py run index`")
+    (ROOT / README_FIGURE).parent.mkdir(exist_ok=True)
+    (ROOT / README_FIGURE).write_bytes(png)
+    (ROOT / "README.md").write_text(text)
+    print(f"book readme: wrote README.md and {README_FIGURE} from nbs/index.ipynb")
+    return 0
+
+
+# ---------------------------------------------------------------- the docs site
+def staged_cell(cell) -> dict | None:
+    "A notebook cell as the site shows it: nbdev directives become myst-nb tags and leave the source."
+    if cell["cell_type"] != "code": return cell
+    ds = directives(cell)
+    if any(d.startswith(("default_exp", "hide")) for d in ds): return None
+    cell = dict(cell, source="\n".join(ln for ln in cell["source"].splitlines() if not ln.startswith("#|")))
+    tags = []
+    if any(d.startswith("echo: false") for d in ds): tags.append("remove-input")
+    if any(d.startswith("output: false") for d in ds): tags.append("remove-output")
+    cell["metadata"] = dict(cell.get("metadata", {}), tags=tags) if tags else cell.get("metadata", {})
+    return cell
+
+
+API_PAGE = "# API reference\n\nEvery exported name, module by module, from its docstring.\n\n{body}\n"
+
+
+def stage_docs(dest: Path, names=()) -> None:
+    "Copy conf, static files, the chapters (directives turned into tags) and the API pages into `dest`."
+    import jupyter_server_mathjax
+    if dest.exists(): shutil.rmtree(dest)
+    shutil.copytree(ROOT / "docs", dest)
+    shutil.copytree(Path(jupyter_server_mathjax.__file__).parent / "static", dest / "_static" / "mathjax")
+    pages = chapters(names) if names else chapters()
+    if NBS / "index.ipynb" not in pages: pages = [NBS / "index.ipynb"] + pages
+    mods = []
+    for p in pages:
+        nb = read(p)
+        nb["cells"] = [c for c in map(staged_cell, nb["cells"]) if c is not None]
+        nb["metadata"] = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+                          "language_info": {"name": "python"}}
+        mods += [d.split()[1] for c in read(p)["cells"] if c["cell_type"] == "code"
+                 for d in directives(c) if d.startswith("default_exp ")]
+        if p.stem == "index":
+            toc = [q.stem for q in pages if q.stem != "index"] + ["api"]
+            nb["cells"].append({"cell_type": "markdown", "metadata": {}, "id": "toc",
+                                "source": "```{toctree}\n:hidden:\n:maxdepth: 1\n\n" + "\n".join(toc) + "\n```"})
+        (dest / p.name).write_text(json.dumps(nb))
+    body = "\n\n".join(f"## `bigs_nb.{m}`\n\n```{{eval-rst}}\n.. automodule:: bigs_nb.{m}\n```" for m in mods)
+    (dest / "api.md").write_text(API_PAGE.format(body=body))
+
+
+def cmd_docs(args) -> int:
+    t0, stage, out = time.time(), ROOT / "_proc" / "docs", ROOT / "_docs"
+    stage_docs(stage, args.chapters)
+    if out.exists(): shutil.rmtree(out)
+    cmd = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html", str(stage), str(out)]
+    rc = subprocess.run(cmd, cwd=ROOT).returncode
+    shutil.rmtree(ROOT / "jupyter_execute", ignore_errors=True)     # myst-nb's copies of the notebooks
+    if rc: return rc
+    print(f"book docs: built {out}/index.html in {time.time() - t0:.0f} s "
+          f"(open {out / (Path(chapters(args.chapters)[-1]).stem + '.html') if args.chapters else out / 'index.html'})")
+    return 0
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="book", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    for name in ("run", "unrun", "docs"):
+        s = sub.add_parser(name)
+        s.add_argument("chapters", nargs="*", help="chapter file names or numbers (default: the whole book)")
+        if name == "run": s.add_argument("--timeout", type=int, default=1800, help="seconds allowed per cell")
+    sub.add_parser("check")
+    sub.add_parser("readme")
+    sub.add_parser("selftest")
+    args = p.parse_args(argv)
+    return {"run": cmd_run, "unrun": cmd_unrun, "check": cmd_check, "selftest": cmd_selftest,
+            "docs": cmd_docs, "readme": cmd_readme}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
