@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 
 # %% auto #0
 __all__ = ['CONV_IMPLS', 'causal_conv_direct', 'causal_conv_fft', 'toeplitz', 'causal_conv_toeplitz', 'causal_conv_dft',
-           'auto_impl', 'causal_conv', 'anticausal_conv', 'reverse_valid', 'time_calls', 'time_conv', 'time_convs']
+           'auto_impl', 'causal_conv', 'anticausal_conv', 'time_calls', 'time_conv', 'time_convs']
 
 # %% ../nbs/01_conv.ipynb #96804b5a
 def _check(u, K) -> int:
@@ -148,14 +148,16 @@ def anticausal_conv(u, K, impl: str = "auto"):
     "Right-to-left convolution y[t] = sum_{s>=t} K[s-t] u[s]: flip along length, causal_conv, flip back."
     return jnp.flip(causal_conv(jnp.flip(u, axis=-2), K, impl), axis=-2)
 
-# %% ../nbs/01_conv.ipynb #4feab5b4
-def reverse_valid(u, lengths):
-    "Reverse each sequence of u (B, L, H) over its first lengths[b] positions; positions past that stay in place."
-    L = u.shape[-2]
-    t = jnp.arange(L)[None, :]
-    n = jnp.asarray(lengths)[:, None]
-    idx = jnp.where(t < n, n - 1 - t, t)                      # (B, L) source index
-    return jnp.take_along_axis(u, idx[..., None], axis=-2)
+# %% ../nbs/01_conv.ipynb #88f68c09
+def __getattr__(name: str):
+    "Old names of this module that moved: `reverse_valid` now lives in `bigs_nb.layer` (deprecated here)."
+    if name == "reverse_valid":
+        import warnings
+        warnings.warn("bigs_nb.conv.reverse_valid moved to bigs_nb.layer.reverse_valid (chapter 03); "
+                      "import it from there", DeprecationWarning, stacklevel=2)
+        from bigs_nb.layer import reverse_valid
+        return reverse_valid
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 # %% ../nbs/01_conv.ipynb #00d875be
 def time_calls(fn, *args, repeats: int = 3, warmup: int = 0, feed=None) -> list[float]:

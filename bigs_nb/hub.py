@@ -6,315 +6,52 @@ Docs: https://bigs-nb.github.io/bigs_nb/hub.html.md"""
 
 # %% ../nbs/06_hub.ipynb #a1b52dab
 from __future__ import annotations
-import argparse, dataclasses, json, logging, os
+import argparse
 from pathlib import Path
 import numpy as np
-import jax, jax.numpy as jnp
-from flax import serialization
-from flax.traverse_util import flatten_dict, unflatten_dict
-from .model import BiGSConfig, BiGSForMaskedLM
+from .model import BiGSForMaskedLM
 
 # %% auto #0
-__all__ = ['CONFIG_NAME', 'WEIGHTS_NAME', 'CHECKSUM_NAME', 'TOKENIZER_FILES', 'BASE_PREFIX', 'HEAD_GROUPS', 'read_msgpack',
-           'flat_params', 'TreeDiff', 'diff_trees', 'head_group', 'align_prefix', 'LoadReport', 'match_params',
-           'resolve_file', 'file_sha256', 'verify_checksum', 'load_pretrained', 'write_vocab_txt', 'save_pretrained',
-           'load_tokenizer', 'fill_mask', 'fill_mask_main', 'check_tokenizer']
+__all__ = ['TOKENIZER_FILES', 'load_tokenizer', 'fill_mask', 'fill_mask_main', 'CONFIG_NAME', 'WEIGHTS_NAME', 'CHECKSUM_NAME',
+           'BASE_PREFIX', 'HEAD_GROUPS', 'read_msgpack', 'flat_params', 'TreeDiff', 'diff_trees', 'head_group',
+           'align_prefix', 'LoadReport', 'match_params', 'resolve_file', 'file_sha256', 'verify_checksum',
+           'load_pretrained', 'write_vocab_txt', 'save_pretrained', 'check_tokenizer']
+
+# %% ../nbs/06_hub.ipynb #45a1457b
+# defined in chapter 04 ("Weights on disk"), re-exported: `from bigs_nb.hub import load_pretrained` keeps working
+from .model import (  # noqa: F401
+    CONFIG_NAME, WEIGHTS_NAME, CHECKSUM_NAME, BASE_PREFIX, HEAD_GROUPS,  # noqa: F401
+    read_msgpack, flat_params, TreeDiff, diff_trees, head_group, align_prefix,  # noqa: F401
+    LoadReport, match_params, resolve_file, file_sha256, verify_checksum,  # noqa: F401
+    load_pretrained, write_vocab_txt, save_pretrained)  # noqa: F401
+_all_ = ["CONFIG_NAME", "WEIGHTS_NAME", "CHECKSUM_NAME", "BASE_PREFIX", "HEAD_GROUPS", "read_msgpack", "flat_params",
+         "TreeDiff", "diff_trees", "head_group", "align_prefix", "LoadReport", "match_params", "resolve_file",
+         "file_sha256", "verify_checksum", "load_pretrained", "write_vocab_txt", "save_pretrained"]
 
 # %% ../nbs/06_hub.ipynb #7305ea41
-CONFIG_NAME = "config.json"
-WEIGHTS_NAME = "flax_model.msgpack"
-CHECKSUM_NAME = WEIGHTS_NAME + ".sha256"   # written by save_pretrained; the released repos have none
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json")
 
-# %% ../nbs/06_hub.ipynb #317e3ece
-def read_msgpack(path) -> dict:
-    "Read a `flax_model.msgpack` into a nested dict of numpy arrays; a clear error for a bad file."
-    path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"no weights file at {path}")
-    data = path.read_bytes()
-    try: tree = serialization.msgpack_restore(data)
-    except Exception as e:
-        raise ValueError(f"{path} ({len(data):,} bytes) is not a readable flax msgpack checkpoint: "
-                         f"truncated or corrupt file? ({type(e).__name__}: {e})") from e
-    if not isinstance(tree, dict) or not tree:
-        raise ValueError(f"{path} does not hold a parameter tree (found {type(tree).__name__})")
-    bad = [k for k, v in flatten_dict(tree, sep="/").items() if not isinstance(v, np.ndarray)]
-    if bad: raise ValueError(f"{path}: entries that are not arrays: {bad[:5]}")
-    return tree
-
-# %% ../nbs/06_hub.ipynb #48774749
-def flat_params(tree) -> dict:
-    "A nested parameter dict as `{'a/b/c': leaf}` (leaves in tree order)."
-    return flatten_dict(dict(tree), sep="/")
-
-# %% ../nbs/06_hub.ipynb #927a98cc
-@dataclasses.dataclass
-class TreeDiff:
-    "How a checkpoint's flat parameter dict differs from what a model expects."
-    missing: list     # paths the model needs that the file lacks
-    unexpected: list  # paths the file has that the model does not use
-    mismatched: list  # (path, expected shape, found shape)
-
-    def __bool__(self): return bool(self.missing or self.unexpected or self.mismatched)
-
-    def describe(self, limit: int = 12) -> str:
-        "One line per kind of problem, listing at most `limit` paths each."
-        def show(xs): return ", ".join(map(str, xs[:limit])) + (f", ... ({len(xs)} in all)" if len(xs) > limit else "")
-        parts = [f"missing {len(self.missing)}: {show(self.missing)}" if self.missing else "",
-                 f"unexpected {len(self.unexpected)}: {show(self.unexpected)}" if self.unexpected else "",
-                 "wrong shape {}: {}".format(len(self.mismatched), show(
-                     [f"{p} expected {e} found {f}" for p, e, f in self.mismatched])) if self.mismatched else ""]
-        return "; ".join(p for p in parts if p)
-
-# %% ../nbs/06_hub.ipynb #f3a924cc
-def diff_trees(expected: dict, found: dict) -> TreeDiff:
-    "Compare flat `{path: array or ShapeDtypeStruct}` dicts by path and shape."
-    missing = [k for k in expected if k not in found]
-    unexpected = [k for k in found if k not in expected]
-    mismatched = [(k, tuple(expected[k].shape), tuple(found[k].shape)) for k in expected
-                  if k in found and tuple(expected[k].shape) != tuple(found[k].shape)]
-    return TreeDiff(missing, unexpected, mismatched)
-
-# %% ../nbs/06_hub.ipynb #63083feb
-BASE_PREFIX = "s4_bert"
-HEAD_GROUPS = ("cls", "classifier", "qa_outputs", "pooler")
-
-def head_group(path: str):
-    "The task-head group a flat path belongs to (`'cls'`, `'classifier'`, `'qa_outputs'`, `'pooler'`), or None."
-    parts = path.split("/")
-    if parts[0] == BASE_PREFIX: parts = parts[1:]
-    return parts[0] if parts and parts[0] in HEAD_GROUPS else None
-
-# %% ../nbs/06_hub.ipynb #3aa5d7dd
-def align_prefix(found: dict, prefix) -> tuple[dict, list]:
-    "Add or strip the `s4_bert/` prefix of a flat checkpoint so it matches a model with base prefix `prefix`."
-    has = any(k.startswith(BASE_PREFIX + "/") for k in found)
-    if prefix and not has:  # a bare-encoder checkpoint into a model with a head
-        return {f"{prefix}/{k}": v for k, v in found.items()}, []
-    if not prefix and has:  # a checkpoint with a head into the bare encoder: keep the body, leave out the head
-        inside = lambda k: k.startswith(BASE_PREFIX + "/")
-        body = {k[len(BASE_PREFIX) + 1:]: v for k, v in found.items() if inside(k)}
-        body.update({k: v for k, v in found.items() if not inside(k) and head_group(k) is None})  # -> unexpected
-        return body, [k for k in found if not inside(k) and head_group(k) is not None]
-    return dict(found), []
-
-# %% ../nbs/06_hub.ipynb #9a540c14
-@dataclasses.dataclass
-class LoadReport:
-    "What `match_params` did besides copying the checkpoint: freshly initialized and left-out paths."
-    initialized: list
-    ignored: list
-
-    def describe(self) -> str:
-        "A one-paragraph notice for the log."
-        out = []
-        if self.initialized: out.append(f"newly initialized (not in the checkpoint): {', '.join(self.initialized)}")
-        if self.ignored: out.append(f"left out (not used by this model): {', '.join(self.ignored)}")
-        return "; ".join(out) or "all parameters loaded from the checkpoint"
-
-# %% ../nbs/06_hub.ipynb #86cbfefb
-def match_params(cls, config, found, reinit_classifier: bool = False, seed: int = 0,
-                 source: str = "checkpoint") -> tuple[dict, LoadReport]:
-    "Fit a checkpoint's nested params to model class `cls` under `config`: strict, with the head rules above."
-    expected = flat_params(cls.param_shapes(config))
-    found, ignored = align_prefix(flat_params(found), getattr(cls, "base_model_prefix", None))
-    d = diff_trees(expected, found)
-    exp_groups = {head_group(k) for k in expected} - {None}
-    found_groups = {head_group(k) for k in found} - {None}
-    # a head group missing entirely from the file is initialized; missing in part, it is an error
-    init_groups = {g for g in exp_groups if g not in found_groups}
-    # the head of another task in the file is left out
-    drop_groups = {g for g in found_groups if g not in exp_groups}
-    resized = {head_group(p) for p, _, _ in d.mismatched} & {"classifier", "qa_outputs"}
-    problems = TreeDiff([p for p in d.missing if head_group(p) not in init_groups],
-                        [p for p in d.unexpected if head_group(p) not in drop_groups],
-                        [m for m in d.mismatched if not (reinit_classifier and head_group(m[0]) in resized)])
-    if problems:
-        hint = ""
-        if any(head_group(p) in ("classifier", "qa_outputs") for p, _, _ in problems.mismatched):
-            hint = (" The task head has another size than in the checkpoint (e.g. num_labels differs); "
-                    "pass reinit_classifier=True to initialize a new one.")
-        raise ValueError(f"{source} does not fit {cls.__name__}: {problems.describe()}.{hint}")
-    init_groups |= resized if reinit_classifier else set()
-    ignored += [p for p in d.unexpected if head_group(p) in drop_groups]
-    # flax derives each parameter's random key from its module path, so a 1-layer model initializes the
-    # heads exactly as the full one would, without allocating and compiling every layer
-    fresh = (
-        flat_params(cls.init_params(dataclasses.replace(config, num_hidden_layers=1), seed=seed)) if init_groups else {}
-    )
-    initialized = [k for k in expected if head_group(k) in init_groups]
-    params = {}
-    for k, v in found.items():  # checkpoint order, so that a re-save writes the same bytes
-        if k in expected and head_group(k) not in init_groups:
-            params[k] = np.asarray(v, dtype=expected[k].dtype)
-    for k in initialized: params[k] = np.asarray(fresh[k])
-    return unflatten_dict(params, sep="/"), LoadReport(initialized, ignored)
-
-# %% ../nbs/06_hub.ipynb #764e80d0
-def _looks_local(s: str) -> bool:
-    "True for strings that can only be paths (absolute, ~, ./, ../, or more than one slash)."
-    return s.startswith(("/", "~", ".")) or s.count("/") > 1 or os.sep != "/" and os.sep in s
-
-def resolve_file(path_or_id, filename: str, revision: str | None = None, cache_dir=None,
-                 required: bool = True, local_files_only: bool = False):
-    "Path of `filename` in a local folder or a hub repo (downloaded to the cache); None if optional and absent."
-    p = Path(path_or_id).expanduser()
-    if p.is_dir():
-        if (p / filename).is_file(): return p / filename
-        if not required: return None
-        raise FileNotFoundError(
-            f"{filename} not found in {p} (it holds: {', '.join(sorted(os.listdir(p))) or 'nothing'})"
-        )
-    if p.exists():
-        raise FileNotFoundError(f"{path_or_id} is not a checkpoint folder: it is a file")
-    if _looks_local(str(path_or_id)):
-        raise FileNotFoundError(f"{path_or_id} is not a checkpoint folder: there is no such folder "
-                                "(and a hub repo id has the form owner/name)")
-    from huggingface_hub import hf_hub_download
-    from huggingface_hub.errors import (EntryNotFoundError, HFValidationError, LocalEntryNotFoundError,
-                                        RepositoryNotFoundError, RevisionNotFoundError)
-    where = f"{path_or_id!r} (no such local folder; as a hub repo, revision {revision or 'main'})"
-    try:
-        return Path(hf_hub_download(str(path_or_id), filename, revision=revision, cache_dir=cache_dir,
-                                    local_files_only=local_files_only))
-    except LocalEntryNotFoundError as e:  # (a subclass of EntryNotFoundError: test it first)
-        raise OSError(f"could not get {filename} of {where}: not in the cache and the hub cannot be reached"
-                      f"{' (local_files_only=True)' if local_files_only else ''}") from e
-    except EntryNotFoundError as e:
-        if not required: return None
-        raise FileNotFoundError(f"{where} has no {filename}") from e
-    except RevisionNotFoundError as e:
-        raise OSError(f"{where}: the revision does not exist") from e
-    except (RepositoryNotFoundError, HFValidationError) as e:
-        raise FileNotFoundError(f"{where}: not a hub repository either") from e
-
-# %% ../nbs/06_hub.ipynb #a59f7cc3
-def _override_config(config, overrides: dict):
-    "A copy of `config` with fields replaced; a new `num_labels` drops stale `id2label`/`label2id`."
-    if not overrides: return config
-    config = dataclasses.replace(config, **overrides)
-    if "num_labels" in overrides and isinstance(getattr(config, "extra", None), dict):
-        if len(config.extra.get("id2label", {})) not in (0, overrides["num_labels"]):
-            config.extra = {k: v for k, v in config.extra.items() if k not in ("id2label", "label2id")}
-    return config
-
-# %% ../nbs/06_hub.ipynb #6b3024b3
-def file_sha256(path) -> str:
-    "The SHA-256 of a file's bytes, as hex."
-    import hashlib
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 24), b""): h.update(block)
-    return h.hexdigest()
-
-def verify_checksum(weights) -> bool:
-    "Compare `weights` with the `.sha256` file next to it: ValueError on a difference, False if there is none."
-    weights = Path(weights)
-    sums = weights.with_name(weights.name + ".sha256")
-    if not sums.is_file(): return False
-    expected = sums.read_text().split()[0] if sums.read_text().split() else ""
-    found = file_sha256(weights)
-    if found != expected:
-        raise ValueError(
-            f"{weights}: its SHA-256 is {found[:16]}... but {sums.name} says {expected[:16] or 'nothing'}...: "
-            "the weights changed after they were saved (a damaged copy?); save or copy them again"
-        )
-    return True
-
-# %% ../nbs/06_hub.ipynb #7d733735
-def load_pretrained(cls, path_or_id, revision: str | None = None, cache_dir=None,
-                    reinit_classifier: bool = False, dtype=jnp.float32, local_files_only: bool = False,
-                    **model_kwargs):
-    "An instance of model class `cls` with weights from a local folder or a hub repo (strict; see above)."
-    get = lambda name: resolve_file(path_or_id, name, revision, cache_dir, local_files_only=local_files_only)
-    config = BiGSConfig.from_json_file(get(CONFIG_NAME))
-    fields = {f.name for f in dataclasses.fields(BiGSConfig)}
-    config = _override_config(config, {k: model_kwargs.pop(k) for k in list(model_kwargs) if k in fields})
-    weights = get(WEIGHTS_NAME)
-    if Path(path_or_id).expanduser().is_dir(): verify_checksum(weights)
-    params, report = match_params(cls, config, read_msgpack(weights), reinit_classifier=reinit_classifier,
-                                  seed=model_kwargs.get("seed", 0), source=str(weights))
-    if report.initialized or report.ignored:
-        logging.getLogger(__name__).warning("%s from %s: %s", cls.__name__, path_or_id, report.describe())
-    params = jax.tree_util.tree_map(jnp.asarray, params)
-    return cls(config, params=params, dtype=dtype, **model_kwargs)
-
-# %% ../nbs/06_hub.ipynb #c6a15671
-def write_vocab_txt(tokenizer, directory) -> Path | None:
-    "Write a WordPiece tokenizer's `vocab.txt` (one token per line, in id order); None for other tokenizers."
-    backend = getattr(tokenizer, "backend_tokenizer", None)
-    if backend is None or type(backend.model).__name__ != "WordPiece": return None
-    vocab = backend.get_vocab(with_added_tokens=True)
-    by_id = sorted(vocab, key=vocab.get)
-    if [vocab[t] for t in by_id] != list(range(len(by_id))): return None  # ids with gaps: no valid vocab.txt
-    path = Path(directory) / "vocab.txt"
-    path.write_text("".join(t + "\n" for t in by_id), encoding="utf-8")
-    return path
-
-# %% ../nbs/06_hub.ipynb #0b90f1d6
-def _write_atomic(path: Path, write) -> Path:
-    "Call `write(tmp)` on `path.partial`, then rename it to `path`; no `.partial` is left if writing fails."
-    tmp = path.with_name(path.name + ".partial")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally: tmp.unlink(missing_ok=True)
-    return path
-
-def save_pretrained(model, directory, tokenizer=None) -> Path:
-    """Write `config.json` + `flax_model.msgpack` and its `.sha256` (+ tokenizer files) in the released layout; returns
-    the folder."""
-    d = Path(directory).expanduser()
-    d.mkdir(parents=True, exist_ok=True)
-    _write_atomic(d / CONFIG_NAME, model.config.to_json_file)
-    tree = jax.tree_util.tree_map(np.asarray, jax.device_get(model.params))
-    tree = unflatten_dict(flat_params(tree), sep="/")  # plain nested dicts, whatever container came in
-    (d / CHECKSUM_NAME).unlink(missing_ok=True)       # never a stale checksum next to new weights
-    _write_atomic(d / WEIGHTS_NAME, lambda p: p.write_bytes(serialization.msgpack_serialize(tree)))
-    _write_atomic(d / CHECKSUM_NAME, lambda p: p.write_text(f"{file_sha256(d / WEIGHTS_NAME)}  {WEIGHTS_NAME}\n"))
-    tokenizer = tokenizer if tokenizer is not None else getattr(model, "tokenizer", None)
-    if tokenizer is not None:  # tokenizer.json + tokenizer_config.json, and vocab.txt as in the released repos
-        tokenizer.save_pretrained(str(d))
-        write_vocab_txt(tokenizer, d)
-    return d
-
 # %% ../nbs/06_hub.ipynb #018c8078
-from .data import check_tokenizer   # defined in chapter 05, which needs no model
+from .data import check_tokenizer, tokenizer_from_dir   # chapter 05, which needs no model
 _all_ = ["check_tokenizer"]               # still `bigs_nb.hub.check_tokenizer`, as before
-
-# %% ../nbs/06_hub.ipynb #f0d41c38
-def _tokenizer_from_folder(folder: Path):
-    "A tokenizer from the files in `folder` (tokenizer.json preferred, else vocab.txt), or None."
-    from transformers import AutoTokenizer, BertTokenizer
-    cfg_file = folder / "tokenizer_config.json"
-    cfg = json.loads(cfg_file.read_text()) if cfg_file.is_file() else {}
-    if (folder / "tokenizer.json").is_file():
-        if cfg.get("tokenizer_class", "BertTokenizer") in ("BertTokenizer", "BertTokenizerFast"):
-            return BertTokenizer.from_pretrained(str(folder))
-        return AutoTokenizer.from_pretrained(str(folder))
-    if (folder / "vocab.txt").is_file():
-        return BertTokenizer(vocab=str(folder / "vocab.txt"), do_lower_case=cfg.get("do_lower_case", True))
-    return None
 
 # %% ../nbs/06_hub.ipynb #deacdf80
 def load_tokenizer(path_or_name, vocab_size: int | None = None, cache_dir=None, revision: str | None = None,
                    local_files_only: bool = False):
     "A WordPiece tokenizer from a folder, a vocab.txt/tokenizer.json file or a hub repo; checked against `vocab_size`."
-    from transformers import BertTokenizer
     p = Path(path_or_name).expanduser()
-    if p.is_file():
-        tok = (BertTokenizer(tokenizer_file=str(p)) if p.suffix == ".json" else BertTokenizer(vocab=str(p)))
-        return check_tokenizer(tok, vocab_size, str(p))
-    if p.is_dir():
-        tok = _tokenizer_from_folder(p)
-        if tok is None: raise FileNotFoundError(f"no tokenizer.json or vocab.txt in {p}")
-        return check_tokenizer(tok, vocab_size, str(p))
+    if p.is_dir() and not (p / "vocab.txt").is_file() and (p / "tokenizer.json").is_file():
+        p = p / "tokenizer.json"                     # a folder saved without vocab.txt
+    if p.is_file() and p.suffix == ".json":
+        from transformers import BertTokenizer
+        return check_tokenizer(BertTokenizer(tokenizer_file=str(p)), vocab_size, str(p))
+    if p.exists(): return tokenizer_from_dir(p, vocab_size)    # a folder or a vocab.txt: chapter 05's loader
     got = [resolve_file(path_or_name, f, revision, cache_dir, required=False, local_files_only=local_files_only)
            for f in TOKENIZER_FILES]
     got = [g for g in got if g is not None]
-    if not any(g.name in ("tokenizer.json", "vocab.txt") for g in got):
-        raise FileNotFoundError(f"the hub repo {path_or_name!r} has no tokenizer.json or vocab.txt")
-    return check_tokenizer(_tokenizer_from_folder(got[0].parent), vocab_size, str(path_or_name))
+    if not any(g.name == "vocab.txt" for g in got):
+        raise FileNotFoundError(f"the hub repo {path_or_name!r} has no vocab.txt")
+    return tokenizer_from_dir(got[0].parent, vocab_size)        # the downloaded files share one folder
 
 # %% ../nbs/06_hub.ipynb #e1849d7e
 def fill_mask(text: str, model, tokenizer, top_k: int = 5, pad_to_max: bool = True) -> list:

@@ -10,11 +10,62 @@ from typing import Any, Callable
 import jax
 import jax.numpy as jnp
 import flax.linen as nn
-from .s4d import S4D
-from .conv import reverse_valid
+from .s4d import S4D, ComputeOptions
 
 # %% auto #0
-__all__ = ['token_dot', 'TokenDense', 'dense_layer', 'BiGSLayer']
+__all__ = ['reverse_valid', 'BiGSLayer', 'token_dot', 'TokenDense', 'dense_layer']
+
+# %% ../nbs/03_layer.ipynb #4feab5b4
+def reverse_valid(u, lengths):
+    "Reverse each sequence of u (B, L, H) over its first lengths[b] positions; positions past that stay in place."
+    L = u.shape[-2]
+    t = jnp.arange(L)[None, :]
+    n = jnp.asarray(lengths)[:, None]
+    idx = jnp.where(t < n, n - 1 - t, t)                      # (B, L) source index
+    return jnp.take_along_axis(u, idx[..., None], axis=-2)
+
+# %% ../nbs/03_layer.ipynb #25f665fc
+class BiGSLayer(nn.Module):
+    "One BiGS layer: gated forward and backward S4D around a residual (pre- or post-norm)."
+    config: Any                                   # what the checkpoint means (sizes, norm placement, ...)
+    dtype: Any = jnp.float32                      # compute dtype of the dense layers
+    options: ComputeOptions = ComputeOptions()    # how to compute: reads flat_dense, hands all to both S4D
+
+    def _dense(self, features: int, name: str) -> nn.Module:
+        "A Dense layer, N(0, initializer_range) kernel, zero bias: nn.Dense, or TokenDense (see below) if flat_dense."
+        init = nn.initializers.normal(self.config.initializer_range)
+        if self.options.flat_dense: return TokenDense(features=features, dtype=self.dtype, kernel_init=init, name=name)
+        return nn.Dense(features, dtype=self.dtype, param_dtype=jnp.float32, kernel_init=init, name=name)
+
+    def _ssm(self, name: str) -> S4D:
+        "One S4D module; it computes in float32 whatever the layer's dtype."
+        c = self.config
+        return S4D(N=c.num_ssm, scaling=c.scaling, options=self.options, name=name)
+
+    @nn.compact
+    def __call__(self, hidden: jax.Array, mask: jax.Array | None = None) -> jax.Array:
+        c = self.config
+        H, I = c.hidden_size, c.intermediate_size
+        norm = nn.LayerNorm(epsilon=c.layer_norm_eps, dtype=self.dtype, param_dtype=jnp.float32, name="LayerNorm")
+        x = norm(hidden) if c.pre_norm else hidden.astype(self.dtype)
+        keep = None
+        if getattr(c, "padding_invariant", False) and mask is not None:
+            lengths = jnp.sum(mask > 0, axis=-1)
+            flip = lambda t: reverse_valid(t, lengths)
+            keep = (mask > 0)[..., None]
+        else:
+            flip = lambda t: jnp.flip(t, axis=-2)
+        v = nn.gelu(self._dense(I, "dv")(x))
+        uf = nn.gelu(self._dense(H, "du_forward")(x))
+        ub = nn.gelu(self._dense(H, "du_backward")(flip(x)))
+        if keep is not None:          # pads sit at the same places after a within-length reversal
+            uf, ub = jnp.where(keep, uf, 0), jnp.where(keep, ub, 0)
+        sf = self._ssm("fs4")(uf.astype(jnp.float32)).astype(self.dtype)
+        sb = self._ssm("bs4")(ub.astype(jnp.float32)).astype(self.dtype)
+        gated = self._dense(H, "duc_forward")(sf) * flip(self._dense(H, "duc_backward")(sb))
+        out = self._dense(H, "do")(nn.gelu(self._dense(I, "dol")(gated)) * v)
+        out = out.astype(hidden.dtype)            # the residual stream keeps its own dtype
+        return hidden + out if c.pre_norm else norm(hidden + out).astype(hidden.dtype)
 
 # %% ../nbs/03_layer.ipynb #78256776
 def token_dot(x: jax.Array, w: jax.Array) -> jax.Array:
@@ -41,49 +92,5 @@ def dense_layer(features: int, name: str | None = None, dtype=jnp.float32, kerne
     "A Dense layer with float32 params: TokenDense (flat=True) or flax's nn.Dense (flat=False, the reference's path)."
     init = kernel_init or nn.initializers.lecun_normal()
     if flat:
-        return TokenDense(features, dtype, use_bias, init, name=name)
+        return TokenDense(features=features, dtype=dtype, use_bias=use_bias, kernel_init=init, name=name)
     return nn.Dense(features, use_bias=use_bias, dtype=dtype, param_dtype=jnp.float32, kernel_init=init, name=name)
-
-# %% ../nbs/03_layer.ipynb #25f665fc
-class BiGSLayer(nn.Module):
-    "One BiGS layer: gated forward and backward S4D around a residual (pre- or post-norm)."
-    config: Any
-    dtype: Any = jnp.float32
-    conv_impl: str = "auto"
-    per_channel: bool = False
-    flat_dense: bool = True
-
-    def _dense(self, features: int, name: str) -> nn.Module:
-        "A Dense layer with the reference's N(0, initializer_range) kernel init and zero bias."
-        return dense_layer(features, name, self.dtype, nn.initializers.normal(self.config.initializer_range),
-                           flat=self.flat_dense)
-
-    def _ssm(self, name: str) -> S4D:
-        "One S4D module; it computes in float32 whatever the layer's dtype."
-        c = self.config
-        return S4D(N=c.num_ssm, scaling=c.scaling, conv_impl=self.conv_impl, per_channel=self.per_channel, name=name)
-
-    @nn.compact
-    def __call__(self, hidden: jax.Array, mask: jax.Array | None = None) -> jax.Array:
-        c = self.config
-        H, I = c.hidden_size, c.intermediate_size
-        norm = nn.LayerNorm(epsilon=c.layer_norm_eps, dtype=self.dtype, param_dtype=jnp.float32, name="LayerNorm")
-        x = norm(hidden) if c.pre_norm else hidden.astype(self.dtype)
-        keep = None
-        if getattr(c, "padding_invariant", False) and mask is not None:
-            lengths = jnp.sum(mask > 0, axis=-1)
-            flip = lambda t: reverse_valid(t, lengths)
-            keep = (mask > 0)[..., None]
-        else:
-            flip = lambda t: jnp.flip(t, axis=-2)
-        v = nn.gelu(self._dense(I, "dv")(x))
-        uf = nn.gelu(self._dense(H, "du_forward")(x))
-        ub = nn.gelu(self._dense(H, "du_backward")(flip(x)))
-        if keep is not None:          # pads sit at the same places after a within-length reversal
-            uf, ub = jnp.where(keep, uf, 0), jnp.where(keep, ub, 0)
-        sf = self._ssm("fs4")(uf.astype(jnp.float32)).astype(self.dtype)
-        sb = self._ssm("bs4")(ub.astype(jnp.float32)).astype(self.dtype)
-        gated = self._dense(H, "duc_forward")(sf) * flip(self._dense(H, "duc_backward")(sb))
-        out = self._dense(H, "do")(nn.gelu(self._dense(I, "dol")(gated)) * v)
-        out = out.astype(hidden.dtype)            # the residual stream keeps its own dtype
-        return hidden + out if c.pre_norm else norm(hidden + out).astype(hidden.dtype)

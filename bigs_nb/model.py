@@ -7,7 +7,7 @@ Docs: https://bigs-nb.github.io/bigs_nb/model.html.md"""
 # %% ../nbs/04_model.ipynb #ea62c4d7
 from __future__ import annotations
 import dataclasses
-import json
+import json, logging, os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,18 +16,25 @@ import numpy as np
 import jax
 import jax.numpy as jnp
 import flax.linen as nn
-from flax import struct
+from flax import serialization, struct
+from flax.traverse_util import flatten_dict, unflatten_dict
+import warnings
+from .s4d import S4D, ComputeOptions
 from .layer import BiGSLayer, dense_layer, token_dot
 
 # %% auto #0
-__all__ = ['ACTIVATIONS', 'REQUIRED_FIELDS', 'activation', 'BiGSConfig', 'check_inputs', 'BiGSModelOutput', 'BiGSMaskedLMOutput',
-           'BiGSClassifierOutput', 'BiGSTokenClassifierOutput', 'BiGSQuestionAnsweringOutput', 'BiGSEmbeddings',
-           'BiGSLayerCollection', 'BiGSEncoder', 'stack_layer_params', 'unstack_layer_params', 'masked_mean',
-           'BiGSPooler', 'BiGSModule', 'gather_positions', 'BiGSPredictionHeadTransform', 'BiGSLMPredictionHead',
-           'BiGSOnlyMLMHead', 'BiGSForMaskedLMModule', 'BiGSForSequenceClassificationModule',
-           'BiGSForTokenClassificationModule', 'BiGSForQuestionAnsweringModule', 'BiGSForMultipleChoiceModule',
-           'BiGSPreTrainedModel', 'BiGSModel', 'BiGSForMaskedLM', 'BiGSForSequenceClassification',
-           'BiGSForTokenClassification', 'BiGSForQuestionAnswering', 'BiGSForMultipleChoice']
+__all__ = ['ACTIVATIONS', 'REQUIRED_FIELDS', 'CONFIG_NAME', 'WEIGHTS_NAME', 'CHECKSUM_NAME', 'LEGACY_OPTIONS', 'BASE_PREFIX',
+           'HEAD_GROUPS', 'activation', 'BiGSConfig', 'resolve_file', 'check_inputs', 'BiGSModelOutput',
+           'BiGSMaskedLMOutput', 'BiGSClassifierOutput', 'BiGSTokenClassifierOutput', 'BiGSQuestionAnsweringOutput',
+           'BiGSEmbeddings', 'BiGSLayerCollection', 'BiGSEncoder', 'stack_layer_params', 'unstack_layer_params',
+           'masked_mean', 'BiGSPooler', 'legacy_options', 'BiGSModule', 'gather_positions',
+           'BiGSPredictionHeadTransform', 'BiGSLMPredictionHead', 'BiGSOnlyMLMHead', 'BiGSForMaskedLMModule',
+           'BiGSForSequenceClassificationModule', 'BiGSForTokenClassificationModule', 'BiGSForQuestionAnsweringModule',
+           'BiGSForMultipleChoiceModule', 'BiGSPreTrainedModel', 'BiGSModel', 'BiGSForMaskedLM',
+           'BiGSForSequenceClassification', 'BiGSForTokenClassification', 'BiGSForQuestionAnswering',
+           'BiGSForMultipleChoice', 'options_received', 'read_msgpack', 'flat_params', 'TreeDiff', 'diff_trees',
+           'head_group', 'align_prefix', 'LoadReport', 'match_params', 'file_sha256', 'verify_checksum',
+           'load_pretrained', 'write_vocab_txt', 'save_pretrained']
 
 # %% ../nbs/04_model.ipynb #d4795e6e
 ACTIVATIONS = ("gelu", "gelu_new", "gelu_pytorch_tanh", "relu", "silu", "swish", "tanh")
@@ -41,60 +48,39 @@ def activation(name: str):
     if name == "tanh": return jnp.tanh
     raise ValueError(f"hidden_act {name!r} is not one of {ACTIVATIONS}")
 
+# %% ../nbs/04_model.ipynb #424e1098
 # the fields that change a loaded model's outputs: a config.json without one of them is refused, not defaulted
 REQUIRED_FIELDS = ("vocab_size", "hidden_size", "num_hidden_layers", "intermediate_size", "hidden_act",
                    "max_position_embeddings", "type_vocab_size", "layer_norm_eps", "num_ssm", "pre_norm", "pooler_type")
 
 def _is_number(v) -> bool: return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
 
-@dataclass
-class BiGSConfig:
-    "The hyper-parameters of a BiGS model; reads and writes the released `config.json`."
-    vocab_size: int = 30522
-    hidden_size: int = 768
-    num_hidden_layers: int = 24
-    intermediate_size: int = 3072
-    hidden_act: str = "gelu"
-    hidden_dropout_prob: float = 0.1
-    max_position_embeddings: int = 512
-    type_vocab_size: int = 2
-    initializer_range: float = 0.02
-    layer_norm_eps: float = 1e-12
-    pad_token_id: int = 0
-    classifier_dropout: Optional[float] = None
-    num_ssm: int = 64
-    pre_norm: bool = True
-    scaling: str = "hippo"
-    pooler_type: str = "non_padding_mean"
-    tie_word_embeddings: bool = True
-    padding_invariant: bool = False
-    num_labels: Optional[int] = None
-    extra: dict = field(default_factory=dict)
+def _validate_config(c):
+    "ValueError naming the first field of config `c` that has a wrong type or value."
+    for name in ("vocab_size", "hidden_size", "num_hidden_layers", "intermediate_size",
+                 "max_position_embeddings", "type_vocab_size", "num_ssm", "num_labels"):
+        v = getattr(c, name)
+        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
+            raise ValueError(f"BiGSConfig.{name} must be a positive integer, got {v!r}")
+    if c.scaling not in ("hippo", "lin", "inv"):
+        raise ValueError(f"BiGSConfig.scaling must be 'hippo', 'lin' or 'inv', got {c.scaling!r}")
+    if not isinstance(c.hidden_act, str) or c.hidden_act not in ACTIVATIONS:
+        raise ValueError(f"BiGSConfig.hidden_act {c.hidden_act!r} is not one of {ACTIVATIONS}")
+    if not _is_number(c.layer_norm_eps) or not c.layer_norm_eps > 0:
+        raise ValueError(f"BiGSConfig.layer_norm_eps must be a positive number, got {c.layer_norm_eps!r}")
+    for name in ("hidden_dropout_prob", "classifier_dropout", "initializer_range"):
+        v = getattr(c, name)
+        if not (v is None and name == "classifier_dropout") and not (_is_number(v) and 0 <= v <= 1):
+            raise ValueError(f"BiGSConfig.{name} must be a number in [0, 1], got {v!r}")
+    for name in ("pre_norm", "tie_word_embeddings", "padding_invariant"):
+        if not isinstance(getattr(c, name), (bool, np.bool_)):
+            raise ValueError(f"BiGSConfig.{name} must be true or false, got {getattr(c, name)!r}")
+    if not isinstance(c.pooler_type, str):
+        raise ValueError(f"BiGSConfig.pooler_type must be a string, got {c.pooler_type!r}")
 
-    def __post_init__(self):
-        if self.num_labels is None:
-            self.num_labels = len(self.extra["id2label"]) if self.extra.get("id2label") else 2
-        for name in ("vocab_size", "hidden_size", "num_hidden_layers", "intermediate_size",
-                     "max_position_embeddings", "type_vocab_size", "num_ssm", "num_labels"):
-            v = getattr(self, name)
-            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
-                raise ValueError(f"BiGSConfig.{name} must be a positive integer, got {v!r}")
-        if self.scaling not in ("hippo", "lin", "inv"):
-            raise ValueError(f"BiGSConfig.scaling must be 'hippo', 'lin' or 'inv', got {self.scaling!r}")
-        if not isinstance(self.hidden_act, str) or self.hidden_act not in ACTIVATIONS:
-            raise ValueError(f"BiGSConfig.hidden_act {self.hidden_act!r} is not one of {ACTIVATIONS}")
-        if not _is_number(self.layer_norm_eps) or not self.layer_norm_eps > 0:
-            raise ValueError(f"BiGSConfig.layer_norm_eps must be a positive number, got {self.layer_norm_eps!r}")
-        for name in ("hidden_dropout_prob", "classifier_dropout", "initializer_range"):
-            v = getattr(self, name)
-            if not (v is None and name == "classifier_dropout") and not (_is_number(v) and 0 <= v <= 1):
-                raise ValueError(f"BiGSConfig.{name} must be a number in [0, 1], got {v!r}")
-        for name in ("pre_norm", "tie_word_embeddings", "padding_invariant"):
-            if not isinstance(getattr(self, name), (bool, np.bool_)):
-                raise ValueError(f"BiGSConfig.{name} must be true or false, got {getattr(self, name)!r}")
-        if not isinstance(self.pooler_type, str):
-            raise ValueError(f"BiGSConfig.pooler_type must be a string, got {self.pooler_type!r}")
-
+# %% ../nbs/04_model.ipynb #78471e03
+class _ConfigFiles:
+    "The dict and `config.json` side of BiGSConfig (a mixin: BiGSConfig below is the dataclass)."
     @classmethod
     def from_dict(cls, d: Mapping, source: str = "config") -> "BiGSConfig":
         "Known keys become fields, all others go to `extra`; refuses a dict that lacks one of `REQUIRED_FIELDS`."
@@ -139,15 +125,87 @@ class BiGSConfig:
     def from_pretrained(cls, path_or_id, revision: str | None = None, cache_dir=None) -> "BiGSConfig":
         "The config of a checkpoint: a folder, a `config.json`, or a hub repo id (downloads one file)."
         if Path(path_or_id).is_file(): return cls.from_json_file(path_or_id)
-        # a missing folder or an unreachable hub gets the hub chapter's clear error
-        from bigs_nb.hub import resolve_file
+        # a missing folder or an unreachable hub gets resolve_file's clear error (below)
         return cls.from_json_file(resolve_file(path_or_id, "config.json", revision=revision, cache_dir=cache_dir))
+
+# %% ../nbs/04_model.ipynb #34e711b8
+@dataclass
+class BiGSConfig(_ConfigFiles):
+    "The hyper-parameters of a BiGS model; reads and writes the released `config.json`."
+    vocab_size: int = 30522
+    hidden_size: int = 768
+    num_hidden_layers: int = 24
+    intermediate_size: int = 3072
+    hidden_act: str = "gelu"
+    hidden_dropout_prob: float = 0.1
+    max_position_embeddings: int = 512
+    type_vocab_size: int = 2
+    initializer_range: float = 0.02
+    layer_norm_eps: float = 1e-12
+    pad_token_id: int = 0
+    classifier_dropout: Optional[float] = None
+    num_ssm: int = 64
+    pre_norm: bool = True
+    scaling: str = "hippo"
+    pooler_type: str = "non_padding_mean"
+    tie_word_embeddings: bool = True
+    padding_invariant: bool = False
+    num_labels: Optional[int] = None
+    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.num_labels is None:
+            self.num_labels = len(self.extra["id2label"]) if self.extra.get("id2label") else 2
+        _validate_config(self)
 
     @classmethod
     def bigs_128(cls, **kw) -> "BiGSConfig":
         "The released BiGS_128 sizes (H=1024, 23 layers, I=3072, N=64, L=128); fields can be overridden."
         return cls(**{**dict(hidden_size=1024, num_hidden_layers=23, intermediate_size=3072, num_ssm=64,
                              max_position_embeddings=128, vocab_size=30522), **kw})
+
+# %% ../nbs/04_model.ipynb #5a3eb3ec
+CONFIG_NAME = "config.json"
+WEIGHTS_NAME = "flax_model.msgpack"
+CHECKSUM_NAME = WEIGHTS_NAME + ".sha256"   # written by save_pretrained; the released repos have none
+
+def _looks_local(s: str) -> bool:
+    "True for strings that can only be paths (absolute, ~, ./, ../, or more than one slash)."
+    return s.startswith(("/", "~", ".")) or s.count("/") > 1 or os.sep != "/" and os.sep in s
+
+# %% ../nbs/04_model.ipynb #e8ebea4b
+def resolve_file(path_or_id, filename: str, revision: str | None = None, cache_dir=None,
+                 required: bool = True, local_files_only: bool = False):
+    "Path of `filename` in a local folder or a hub repo (downloaded to the cache); None if optional and absent."
+    p = Path(path_or_id).expanduser()
+    if p.is_dir():
+        if (p / filename).is_file(): return p / filename
+        if not required: return None
+        raise FileNotFoundError(
+            f"{filename} not found in {p} (it holds: {', '.join(sorted(os.listdir(p))) or 'nothing'})"
+        )
+    if p.exists():
+        raise FileNotFoundError(f"{path_or_id} is not a checkpoint folder: it is a file")
+    if _looks_local(str(path_or_id)):
+        raise FileNotFoundError(f"{path_or_id} is not a checkpoint folder: there is no such folder "
+                                "(and a hub repo id has the form owner/name)")
+    from huggingface_hub import hf_hub_download
+    from huggingface_hub.errors import (EntryNotFoundError, HFValidationError, LocalEntryNotFoundError,
+                                        RepositoryNotFoundError, RevisionNotFoundError)
+    where = f"{path_or_id!r} (no such local folder; as a hub repo, revision {revision or 'main'})"
+    try:
+        return Path(hf_hub_download(str(path_or_id), filename, revision=revision, cache_dir=cache_dir,
+                                    local_files_only=local_files_only))
+    except LocalEntryNotFoundError as e:  # (a subclass of EntryNotFoundError: test it first)
+        raise OSError(f"could not get {filename} of {where}: not in the cache and the hub cannot be reached"
+                      f"{' (local_files_only=True)' if local_files_only else ''}") from e
+    except EntryNotFoundError as e:
+        if not required: return None
+        raise FileNotFoundError(f"{where} has no {filename}") from e
+    except RevisionNotFoundError as e:
+        raise OSError(f"{where}: the revision does not exist") from e
+    except (RepositoryNotFoundError, HFValidationError) as e:
+        raise FileNotFoundError(f"{where}: not a hub repository either") from e
 
 # %% ../nbs/04_model.ipynb #6651051a
 def _concrete(x) -> bool:
@@ -163,6 +221,7 @@ def _check_range(name: str, x, lo: int, hi: int, what: str):
         at = tuple(int(i) for i in np.argwhere(bad)[0])
         raise ValueError(f"{name} must be in [0, {what}={hi}): found {a[at]} at position {at}")
 
+# %% ../nbs/04_model.ipynb #37fd42ce
 def check_inputs(config: BiGSConfig, input_ids, attention_mask=None, token_type_ids=None, position_ids=None):
     "Raise a ValueError naming the problem if a batch does not fit the model; returns None when it does."
     shape = tuple(np.shape(input_ids))
@@ -258,21 +317,17 @@ class BiGSEmbeddings(nn.Module):
 
 # %% ../nbs/04_model.ipynb #439f3f52
 class BiGSLayerCollection(nn.Module):
-    "The layers as separate submodules '0', '1', ... (the released layout); optional remat."
+    "The layers as separate submodules '0', '1', ... (the released layout); `remat` is the encoder's to pass."
     config: BiGSConfig
     dtype: Any = jnp.float32
-    conv_impl: str = "auto"
-    per_channel: bool = False
-    remat: bool = False
-    flat_dense: bool = True
+    options: ComputeOptions = ComputeOptions()
 
     @nn.compact
     def __call__(self, hidden, mask=None, output_hidden_states: bool = False):
-        layer_cls = nn.remat(BiGSLayer) if self.remat else BiGSLayer
+        layer_cls = nn.remat(BiGSLayer) if self.options.remat else BiGSLayer
         states = (hidden,)
         for i in range(self.config.num_hidden_layers):
-            hidden = layer_cls(self.config, self.dtype, self.conv_impl, self.per_channel, self.flat_dense,
-                               name=str(i))(hidden, mask)
+            hidden = layer_cls(config=self.config, dtype=self.dtype, options=self.options, name=str(i))(hidden, mask)
             states += (hidden,)
         return hidden, (states if output_hidden_states else None)
 
@@ -284,27 +339,22 @@ class _ScanBiGSLayer(BiGSLayer):
         out = super().__call__(hidden, mask)
         return out, (out if self.collect else None)
 
+# %% ../nbs/04_model.ipynb #8375a06e
 class BiGSEncoder(nn.Module):
     "The stack of BiGS layers, as separate submodules (`layer/<i>`) or scanned over stacked params (`layers`)."
     config: BiGSConfig
     dtype: Any = jnp.float32
-    conv_impl: str = "auto"
-    per_channel: bool = False
-    scan_layers: bool = False
-    remat: bool = False
-    flat_dense: bool = True
+    options: ComputeOptions = ComputeOptions()   # the encoder reads scan_layers and remat
 
     @nn.compact
     def __call__(self, hidden, mask=None, output_hidden_states: bool = False):
-        c = self.config
-        if not self.scan_layers:
-            return BiGSLayerCollection(c, self.dtype, self.conv_impl, self.per_channel, self.remat, self.flat_dense,
-                                       name="layer")(hidden, mask, output_hidden_states)
-        body = nn.remat(_ScanBiGSLayer, prevent_cse=False) if self.remat else _ScanBiGSLayer
+        c, kw = self.config, dict(config=self.config, dtype=self.dtype, options=self.options)
+        if not self.options.scan_layers:
+            return BiGSLayerCollection(**kw, name="layer")(hidden, mask, output_hidden_states)
+        body = nn.remat(_ScanBiGSLayer, prevent_cse=False) if self.options.remat else _ScanBiGSLayer
         scan = nn.scan(body, variable_axes={"params": 0}, split_rngs={"params": True},
                        in_axes=nn.broadcast, length=c.num_hidden_layers)
-        last, ys = scan(c, self.dtype, self.conv_impl, self.per_channel, self.flat_dense, collect=output_hidden_states,
-                        name="layers")(hidden, mask)
+        last, ys = scan(**kw, collect=output_hidden_states, name="layers")(hidden, mask)
         states = (hidden,) + tuple(ys[i] for i in range(c.num_hidden_layers)) if output_hidden_states else None
         return last, states
 
@@ -359,6 +409,20 @@ class BiGSPooler(nn.Module):
         return jnp.tanh(dense(pooled))
 
 # %% ../nbs/04_model.ipynb #c11a62a6
+LEGACY_OPTIONS = ("conv_impl", "per_channel", "flat_dense", "scan_layers", "remat")
+
+def legacy_options(options: ComputeOptions | None, old: dict, where: str) -> ComputeOptions:
+    "Fold deprecated keyword arguments (`conv_impl=`, ...) into `options`, warning once per call."
+    old = {k: v for k, v in old.items() if v is not None}
+    options = ComputeOptions() if options is None else options
+    if not old: return options
+    args = ", ".join(f"{k}={v!r}" for k, v in old.items())
+    warnings.warn(f"{where}({args}) is deprecated: pass options=ComputeOptions({args}) instead "
+                  "(bigs_nb.s4d.ComputeOptions); the old keywords go in the next version",
+                  DeprecationWarning, stacklevel=3)
+    return dataclasses.replace(options, **old)
+
+# %% ../nbs/04_model.ipynb #3da791ae
 def _defaults(input_ids, attention_mask, token_type_ids, position_ids):
     "Fill in an all-ones mask, zero token types and positions 0..L-1 where not given."
     if attention_mask is None: attention_mask = jnp.ones_like(input_ids)
@@ -370,12 +434,21 @@ class BiGSModule(nn.Module):
     "The BiGS body: embeddings -> BiGS layers -> (pooler); returns a BiGSModelOutput."
     config: BiGSConfig
     dtype: Any = jnp.float32
-    conv_impl: str = "auto"
-    per_channel: bool = False
-    scan_layers: bool = False
-    remat: bool = False
+    options: ComputeOptions = ComputeOptions()
     add_pooling_layer: bool = True
-    flat_dense: bool = True
+    # deprecated (one version): the old per-option keywords, folded into `options` on construction
+    conv_impl: Any = None
+    per_channel: Any = None
+    flat_dense: Any = None
+    scan_layers: Any = None
+    remat: Any = None
+
+    def __post_init__(self):
+        old = {k: getattr(self, k) for k in LEGACY_OPTIONS}
+        if any(v is not None for v in old.values()):
+            object.__setattr__(self, "options", legacy_options(self.options, old, "BiGSModule"))
+            for k in LEGACY_OPTIONS: object.__setattr__(self, k, None)
+        super().__post_init__()
 
     @nn.compact
     def __call__(self, input_ids, attention_mask=None, token_type_ids=None, position_ids=None,
@@ -383,14 +456,10 @@ class BiGSModule(nn.Module):
         attention_mask, token_type_ids, position_ids = _defaults(
             input_ids, attention_mask, token_type_ids, position_ids
         )
-        h = BiGSEmbeddings(self.config, self.dtype, name="embeddings")(
-            input_ids, token_type_ids, position_ids, deterministic
-        )
-        h, states = BiGSEncoder(self.config, self.dtype, self.conv_impl, self.per_channel, self.scan_layers,
-                                self.remat, self.flat_dense, name="encoder")(h, attention_mask, output_hidden_states)
-        pooled = (
-            BiGSPooler(self.config, self.dtype, name="pooler")(h, attention_mask) if self.add_pooling_layer else None
-        )
+        kw = dict(config=self.config, dtype=self.dtype)
+        h = BiGSEmbeddings(**kw, name="embeddings")(input_ids, token_type_ids, position_ids, deterministic)
+        h, states = BiGSEncoder(**kw, options=self.options, name="encoder")(h, attention_mask, output_hidden_states)
+        pooled = BiGSPooler(**kw, name="pooler")(h, attention_mask) if self.add_pooling_layer else None
         return BiGSModelOutput(last_hidden_state=h, pooler_output=pooled, hidden_states=states)
 
 # %% ../nbs/04_model.ipynb #02db1b00
@@ -402,31 +471,32 @@ class BiGSPredictionHeadTransform(nn.Module):
     "MLM transform: Dense (lecun-normal init), activation (exact GELU), LayerNorm."
     config: BiGSConfig
     dtype: Any = jnp.float32
-    flat_dense: bool = True
+    options: ComputeOptions = ComputeOptions()   # reads flat_dense
 
     @nn.compact
     def __call__(self, x):
-        x = dense_layer(self.config.hidden_size, "dense", self.dtype, flat=self.flat_dense)(x)
+        x = dense_layer(self.config.hidden_size, "dense", self.dtype, flat=self.options.flat_dense)(x)
         x = activation(self.config.hidden_act)(x)
         return nn.LayerNorm(
             epsilon=self.config.layer_norm_eps, dtype=self.dtype, param_dtype=jnp.float32, name="LayerNorm"
         )(x)
 
+# %% ../nbs/04_model.ipynb #aa561c34
 class BiGSLMPredictionHead(nn.Module):
     "MLM prediction head: transform, then logits against the (tied) word embeddings plus a bias."
     config: BiGSConfig
     dtype: Any = jnp.float32
-    flat_dense: bool = True
+    options: ComputeOptions = ComputeOptions()   # reads flat_dense
 
     @nn.compact
     def __call__(self, x, word_embeddings=None):
-        c = self.config
-        x = BiGSPredictionHeadTransform(c, self.dtype, self.flat_dense, name="transform")(x)
+        c, flat = self.config, self.options.flat_dense
+        x = BiGSPredictionHeadTransform(config=c, dtype=self.dtype, options=self.options, name="transform")(x)
         if c.tie_word_embeddings:
-            dot = token_dot if self.flat_dense else jnp.dot                  # one token axis: see chapter 03
+            dot = token_dot if flat else jnp.dot                  # one token axis: see chapter 03
             logits = dot(x, word_embeddings.astype(self.dtype).T)
         else:
-            logits = dense_layer(c.vocab_size, "decoder", self.dtype, use_bias=False, flat=self.flat_dense)(x)
+            logits = dense_layer(c.vocab_size, "decoder", self.dtype, use_bias=False, flat=flat)(x)
         bias = self.param("bias", nn.initializers.zeros, (c.vocab_size,), jnp.float32)
         return logits.astype(jnp.float32) + bias
 
@@ -434,27 +504,24 @@ class BiGSOnlyMLMHead(nn.Module):
     "The `cls` module of an MLM checkpoint: holds `predictions`."
     config: BiGSConfig
     dtype: Any = jnp.float32
-    flat_dense: bool = True
+    options: ComputeOptions = ComputeOptions()
 
     @nn.compact
     def __call__(self, x, word_embeddings=None):
-        return BiGSLMPredictionHead(self.config, self.dtype, self.flat_dense, name="predictions")(x, word_embeddings)
+        head = BiGSLMPredictionHead(config=self.config, dtype=self.dtype, options=self.options, name="predictions")
+        return head(x, word_embeddings)
 
 # %% ../nbs/04_model.ipynb #7d9a0aff
 class _HeadModule(nn.Module):
-    "Common fields of the task modules (same options as BiGSModule)."
+    "Common fields of the task modules: what the checkpoint means, compute dtype, how to compute."
     config: BiGSConfig
     dtype: Any = jnp.float32
-    conv_impl: str = "auto"
-    per_channel: bool = False
-    scan_layers: bool = False
-    remat: bool = False
-    flat_dense: bool = True
+    options: ComputeOptions = ComputeOptions()
 
     def body(self, add_pooling_layer: bool) -> BiGSModule:
         "The shared `s4_bert` submodule."
-        return BiGSModule(self.config, self.dtype, self.conv_impl, self.per_channel, self.scan_layers,
-                          self.remat, add_pooling_layer, self.flat_dense, name="s4_bert")
+        return BiGSModule(config=self.config, dtype=self.dtype, options=self.options,
+                          add_pooling_layer=add_pooling_layer, name="s4_bert")
 
     def head_dropout(self, x, deterministic: bool):
         "Dropout before a classifier (classifier_dropout, or hidden_dropout_prob when that is None)."
@@ -479,11 +546,12 @@ class BiGSForMaskedLMModule(_HeadModule):
             if self.config.tie_word_embeddings
             else None
         )
-        logits = BiGSOnlyMLMHead(self.config, self.dtype, self.flat_dense, name="cls")(h, E)
+        logits = BiGSOnlyMLMHead(config=self.config, dtype=self.dtype, options=self.options, name="cls")(h, E)
         return BiGSMaskedLMOutput(
             logits=logits, last_hidden_state=out.last_hidden_state, hidden_states=out.hidden_states
         )
 
+# %% ../nbs/04_model.ipynb #d2aebe1c
 class BiGSForSequenceClassificationModule(_HeadModule):
     "Pooled vector -> dropout -> `classifier` Dense(num_labels); num_labels == 1 is regression."
     @nn.compact
@@ -497,6 +565,7 @@ class BiGSForSequenceClassificationModule(_HeadModule):
         return BiGSClassifierOutput(logits=logits.astype(jnp.float32), pooler_output=out.pooler_output,
                                     last_hidden_state=out.last_hidden_state, hidden_states=out.hidden_states)
 
+# %% ../nbs/04_model.ipynb #0afc69eb
 class BiGSForTokenClassificationModule(_HeadModule):
     "Every position -> dropout -> `classifier` Dense(num_labels); no pooler."
     @nn.compact
@@ -523,6 +592,7 @@ class BiGSForQuestionAnsweringModule(_HeadModule):
         return BiGSQuestionAnsweringOutput(start_logits=logits[..., 0], end_logits=logits[..., 1],
                                            last_hidden_state=out.last_hidden_state, hidden_states=out.hidden_states)
 
+# %% ../nbs/04_model.ipynb #4c3d9414
 class BiGSForMultipleChoiceModule(_HeadModule):
     "Inputs (B, C, L): each choice pooled -> dropout -> `classifier` Dense(1) -> logits (B, C)."
     @nn.compact
@@ -538,34 +608,8 @@ class BiGSForMultipleChoiceModule(_HeadModule):
                                     last_hidden_state=out.last_hidden_state, hidden_states=out.hidden_states)
 
 # %% ../nbs/04_model.ipynb #bdc68c5f
-class BiGSPreTrainedModel:
-    "Base of the user-facing classes: config + linen module + params, called like a function."
-    module_class: type = None
-    base_model_prefix: str | None = "s4_bert"
-
-    def __init__(self, config: BiGSConfig, seed: int = 0, dtype=jnp.float32, conv_impl: str = "auto",
-                 scan_layers: bool = False, remat: bool = False, per_channel: bool = False, flat_dense: bool = True,
-                 params=None):
-        if not isinstance(config, BiGSConfig):
-            raise TypeError(f"config must be a BiGSConfig, got {type(config).__name__}")
-        self.config, self.dtype, self.conv_impl = config, dtype, conv_impl
-        self.scan_layers, self.remat, self.per_channel, self.flat_dense = scan_layers, remat, per_channel, flat_dense
-        self.module = self._make_module(config, dtype=dtype, conv_impl=conv_impl, scan_layers=scan_layers,
-                                        remat=remat, per_channel=per_channel, flat_dense=flat_dense)
-        self._compiled = {}
-        self.params = self.init_params(config, seed) if params is None else params
-
-    @property
-    def params(self) -> dict:
-        "The parameters in the released per-layer layout (unstacked on the fly when scan_layers)."
-        return unstack_layer_params(self._params) if self.scan_layers else self._params
-
-    @params.setter
-    def params(self, params):
-        abstract = any(isinstance(x, jax.ShapeDtypeStruct) for x in jax.tree.leaves(params))
-        stack = (lambda p: jax.eval_shape(stack_layer_params, p)) if abstract else stack_layer_params
-        self._params = stack(params) if self.scan_layers else params
-
+class _ModelBuild:
+    "How a model class builds its linen module and fresh parameters (classmethods: no instance needed)."
     @classmethod
     def _make_module(cls, config, **kw) -> nn.Module:
         "The linen module of this class for config and options."
@@ -592,6 +636,39 @@ class BiGSPreTrainedModel:
         "The expected parameter tree (released layout) as jax.ShapeDtypeStruct leaves; nothing is allocated."
         return jax.eval_shape(cls._init_fn(config), jax.random.key(0))
 
+# %% ../nbs/04_model.ipynb #9077d217
+class _ModelState(_ModelBuild):
+    "A model's config, options, module and parameters, kept in the layout the module expects."
+    def __init__(self, config: BiGSConfig, seed: int = 0, dtype=jnp.float32, options: ComputeOptions | None = None,
+                 params=None, **deprecated):
+        if not isinstance(config, BiGSConfig):
+            raise TypeError(f"config must be a BiGSConfig, got {type(config).__name__}")
+        unknown = set(deprecated) - set(LEGACY_OPTIONS)
+        if unknown: raise TypeError(f"{type(self).__name__} got unexpected keyword arguments {sorted(unknown)}")
+        options = legacy_options(options, deprecated, type(self).__name__)
+        if not isinstance(options, ComputeOptions):
+            raise TypeError(f"options must be a ComputeOptions, got {type(options).__name__}")
+        self.config, self.dtype, self.options = config, dtype, options
+        self.module = self._make_module(config, dtype=dtype, options=options)
+        self._compiled = {}
+        self.params = self.init_params(config, seed) if params is None else params
+
+    @property
+    def scan_layers(self) -> bool:
+        "Whether the module keeps its layers stacked (`options.scan_layers`)."
+        return self.options.scan_layers
+
+    @property
+    def params(self) -> dict:
+        "The parameters in the released per-layer layout (unstacked on the fly when scan_layers)."
+        return unstack_layer_params(self._params) if self.scan_layers else self._params
+
+    @params.setter
+    def params(self, params):
+        abstract = any(isinstance(x, jax.ShapeDtypeStruct) for x in jax.tree.leaves(params))
+        stack = (lambda p: jax.eval_shape(stack_layer_params, p)) if abstract else stack_layer_params
+        self._params = stack(params) if self.scan_layers else params
+
     def module_params(self, params=None) -> dict:
         "params (released layout; default: the model's own) in the layout `self.module.apply` expects."
         if params is None: return self._params
@@ -605,6 +682,12 @@ class BiGSPreTrainedModel:
     def check(self, input_ids, attention_mask=None, token_type_ids=None, position_ids=None):
         "Validate a batch (see check_inputs)."
         check_inputs(self.config, input_ids, attention_mask, token_type_ids, position_ids)
+
+# %% ../nbs/04_model.ipynb #59001d24
+class BiGSPreTrainedModel(_ModelState):
+    "Base of the user-facing classes: config + linen module + params, called like a function."
+    module_class: type = None
+    base_model_prefix: str | None = "s4_bert"
 
     def _fn(self, train: bool, output_hidden_states: bool, own_params: bool):
         "The jitted apply for one combination of flags (cached); own_params: params already in module layout."
@@ -631,19 +714,18 @@ class BiGSPreTrainedModel:
 
     @classmethod
     def from_pretrained(cls, path_or_id, **kwargs):
-        "Load a checkpoint folder or hub repo (see chapter 06, `bigs_nb.hub.load_pretrained`)."
-        from bigs_nb.hub import load_pretrained
+        "Load a checkpoint folder or hub repo (`load_pretrained`, end of this chapter; walked through in 06)."
         return load_pretrained(cls, path_or_id, **kwargs)
 
     def save_pretrained(self, directory, **kwargs):
-        "Write config.json + flax_model.msgpack in the released layout (see chapter 06)."
-        from bigs_nb.hub import save_pretrained
+        "Write config.json + flax_model.msgpack in the released layout (`save_pretrained`, end of this chapter)."
         return save_pretrained(self, directory, **kwargs)
 
     def __repr__(self):
         c = self.config
-        opts = "".join(f", {k}=True" for k in ("scan_layers", "remat", "per_channel") if getattr(self, k))
-        opts += "" if self.flat_dense else ", flat_dense=False"
+        changed = [f"{f.name}={getattr(self.options, f.name)!r}" for f in dataclasses.fields(ComputeOptions)
+                   if getattr(self.options, f.name) != f.default]
+        opts = f", options=ComputeOptions({', '.join(changed)})" if changed else ""
         return (f"{type(self).__name__}(hidden={c.hidden_size}, layers={c.num_hidden_layers}, "
                 f"intermediate={c.intermediate_size}, N={c.num_ssm}, max_len={c.max_position_embeddings}, "
                 f"vocab={c.vocab_size}, params={self.num_params:,}, dtype={jnp.dtype(self.dtype).name}{opts})")
@@ -655,6 +737,7 @@ class BiGSModel(BiGSPreTrainedModel):
     @classmethod
     def _make_module(cls, config, **kw): return BiGSModule(config=config, **kw)
 
+# %% ../nbs/04_model.ipynb #8a8bb584
 class BiGSForMaskedLM(BiGSPreTrainedModel):
     "BiGS with the masked-LM head (tied word embeddings); `out.logits` (B, L, V)."
     module_class = BiGSForMaskedLMModule
@@ -672,6 +755,7 @@ class BiGSForMaskedLM(BiGSPreTrainedModel):
         return super().__call__(input_ids, attention_mask, token_type_ids, position_ids, params, train, dropout_rng,
                                 output_hidden_states, masked_positions=masked_positions)
 
+# %% ../nbs/04_model.ipynb #b3224ad2
 class BiGSForSequenceClassification(BiGSPreTrainedModel):
     "Pooled BiGS + `classifier` Dense(config.num_labels); one label means regression (e.g. STS-B)."
     module_class = BiGSForSequenceClassificationModule
@@ -684,6 +768,7 @@ class BiGSForQuestionAnswering(BiGSPreTrainedModel):
     "BiGS + `qa_outputs` Dense(2): `out.start_logits`, `out.end_logits` (B, L)."
     module_class = BiGSForQuestionAnsweringModule
 
+# %% ../nbs/04_model.ipynb #f277a20e
 class BiGSForMultipleChoice(BiGSPreTrainedModel):
     "Inputs (B, choices, L); each choice pooled and scored by `classifier` Dense(1): `out.logits` (B, choices)."
     module_class = BiGSForMultipleChoiceModule
@@ -704,3 +789,238 @@ class BiGSForMultipleChoice(BiGSPreTrainedModel):
             if x is not None and tuple(np.shape(x)) != (B, C, L):
                 raise ValueError(f"{name} has shape {tuple(np.shape(x))} but input_ids has shape {(B, C, L)}")
         check_inputs(self.config, flat(input_ids), flat(attention_mask), flat(token_type_ids), None)
+
+# %% ../nbs/04_model.ipynb #55bc3a82
+def options_received(module: nn.Module, options: ComputeOptions, *inputs, **kwargs) -> dict:
+    "`{path: options}` of each S4D and BiGSLayer that `module.init` calls; AssertionError unless all are `options`."
+    seen, wrong = {}, {}
+    def record(next_fun, args, kw, context):
+        m = context.module
+        if isinstance(m, (S4D, BiGSLayer)):
+            # lifted transforms (remat, scan) also call short-lived unnamed copies: checked, not listed
+            path = "/".join(m.path) or (type(m).__name__ if type(m) is type(module) else "")
+            if path: seen[path] = m.options
+            if m.options != options: wrong[path or f"a {type(m).__name__} copy"] = m.options
+        return next_fun(*args, **kw)
+    with nn.intercept_methods(record):
+        jax.eval_shape(lambda: module.init(jax.random.key(0), *inputs, **kwargs))
+    if not seen: raise AssertionError(f"{type(module).__name__} called no S4D and no BiGSLayer")
+    if wrong:
+        p, o = next(iter(wrong.items()))
+        raise AssertionError(f"{len(wrong)} S4D/BiGSLayer modules did not receive the model's options, "
+                             f"e.g. {p} holds {o}, expected {options}")
+    return seen
+
+# %% ../nbs/04_model.ipynb #2a9a3985
+def read_msgpack(path) -> dict:
+    "Read a `flax_model.msgpack` into a nested dict of numpy arrays; a clear error for a bad file."
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f"no weights file at {path}")
+    data = path.read_bytes()
+    try: tree = serialization.msgpack_restore(data)
+    except Exception as e:
+        raise ValueError(f"{path} ({len(data):,} bytes) is not a readable flax msgpack checkpoint: "
+                         f"truncated or corrupt file? ({type(e).__name__}: {e})") from e
+    if not isinstance(tree, dict) or not tree:
+        raise ValueError(f"{path} does not hold a parameter tree (found {type(tree).__name__})")
+    bad = [k for k, v in flatten_dict(tree, sep="/").items() if not isinstance(v, np.ndarray)]
+    if bad: raise ValueError(f"{path}: entries that are not arrays: {bad[:5]}")
+    return tree
+
+# %% ../nbs/04_model.ipynb #5be973ed
+def flat_params(tree) -> dict:
+    "A nested parameter dict as `{'a/b/c': leaf}` (leaves in tree order)."
+    return flatten_dict(dict(tree), sep="/")
+
+# %% ../nbs/04_model.ipynb #5787fc87
+@dataclasses.dataclass
+class TreeDiff:
+    "How a checkpoint's flat parameter dict differs from what a model expects."
+    missing: list     # paths the model needs that the file lacks
+    unexpected: list  # paths the file has that the model does not use
+    mismatched: list  # (path, expected shape, found shape)
+
+    def __bool__(self): return bool(self.missing or self.unexpected or self.mismatched)
+
+    def describe(self, limit: int = 12) -> str:
+        "One line per kind of problem, listing at most `limit` paths each."
+        def show(xs): return ", ".join(map(str, xs[:limit])) + (f", ... ({len(xs)} in all)" if len(xs) > limit else "")
+        parts = [f"missing {len(self.missing)}: {show(self.missing)}" if self.missing else "",
+                 f"unexpected {len(self.unexpected)}: {show(self.unexpected)}" if self.unexpected else "",
+                 "wrong shape {}: {}".format(len(self.mismatched), show(
+                     [f"{p} expected {e} found {f}" for p, e, f in self.mismatched])) if self.mismatched else ""]
+        return "; ".join(p for p in parts if p)
+
+# %% ../nbs/04_model.ipynb #3606bb41
+def diff_trees(expected: dict, found: dict) -> TreeDiff:
+    "Compare flat `{path: array or ShapeDtypeStruct}` dicts by path and shape."
+    missing = [k for k in expected if k not in found]
+    unexpected = [k for k in found if k not in expected]
+    mismatched = [(k, tuple(expected[k].shape), tuple(found[k].shape)) for k in expected
+                  if k in found and tuple(expected[k].shape) != tuple(found[k].shape)]
+    return TreeDiff(missing, unexpected, mismatched)
+
+# %% ../nbs/04_model.ipynb #b830f238
+BASE_PREFIX = "s4_bert"
+HEAD_GROUPS = ("cls", "classifier", "qa_outputs", "pooler")
+
+def head_group(path: str):
+    "The task-head group a flat path belongs to (`'cls'`, `'classifier'`, `'qa_outputs'`, `'pooler'`), or None."
+    parts = path.split("/")
+    if parts[0] == BASE_PREFIX: parts = parts[1:]
+    return parts[0] if parts and parts[0] in HEAD_GROUPS else None
+
+# %% ../nbs/04_model.ipynb #8ab4b248
+def align_prefix(found: dict, prefix) -> tuple[dict, list]:
+    "Add or strip the `s4_bert/` prefix of a flat checkpoint so it matches a model with base prefix `prefix`."
+    has = any(k.startswith(BASE_PREFIX + "/") for k in found)
+    if prefix and not has:  # a bare-encoder checkpoint into a model with a head
+        return {f"{prefix}/{k}": v for k, v in found.items()}, []
+    if not prefix and has:  # a checkpoint with a head into the bare encoder: keep the body, leave out the head
+        inside = lambda k: k.startswith(BASE_PREFIX + "/")
+        body = {k[len(BASE_PREFIX) + 1:]: v for k, v in found.items() if inside(k)}
+        body.update({k: v for k, v in found.items() if not inside(k) and head_group(k) is None})  # -> unexpected
+        return body, [k for k in found if not inside(k) and head_group(k) is not None]
+    return dict(found), []
+
+# %% ../nbs/04_model.ipynb #202b82be
+@dataclasses.dataclass
+class LoadReport:
+    "What `match_params` did besides copying the checkpoint: freshly initialized and left-out paths."
+    initialized: list
+    ignored: list
+
+    def describe(self) -> str:
+        "A one-paragraph notice for the log."
+        out = []
+        if self.initialized: out.append(f"newly initialized (not in the checkpoint): {', '.join(self.initialized)}")
+        if self.ignored: out.append(f"left out (not used by this model): {', '.join(self.ignored)}")
+        return "; ".join(out) or "all parameters loaded from the checkpoint"
+
+# %% ../nbs/04_model.ipynb #423b4ecb
+def match_params(cls, config, found, reinit_classifier: bool = False, seed: int = 0,
+                 source: str = "checkpoint") -> tuple[dict, LoadReport]:
+    "Fit a checkpoint's nested params to model class `cls` under `config`: strict, with the head rules above."
+    expected = flat_params(cls.param_shapes(config))
+    found, ignored = align_prefix(flat_params(found), getattr(cls, "base_model_prefix", None))
+    d = diff_trees(expected, found)
+    exp_groups = {head_group(k) for k in expected} - {None}
+    found_groups = {head_group(k) for k in found} - {None}
+    # a head group missing entirely from the file is initialized; missing in part, it is an error
+    init_groups = {g for g in exp_groups if g not in found_groups}
+    # the head of another task in the file is left out
+    drop_groups = {g for g in found_groups if g not in exp_groups}
+    resized = {head_group(p) for p, _, _ in d.mismatched} & {"classifier", "qa_outputs"}
+    problems = TreeDiff([p for p in d.missing if head_group(p) not in init_groups],
+                        [p for p in d.unexpected if head_group(p) not in drop_groups],
+                        [m for m in d.mismatched if not (reinit_classifier and head_group(m[0]) in resized)])
+    if problems:
+        hint = ""
+        if any(head_group(p) in ("classifier", "qa_outputs") for p, _, _ in problems.mismatched):
+            hint = (" The task head has another size than in the checkpoint (e.g. num_labels differs); "
+                    "pass reinit_classifier=True to initialize a new one.")
+        raise ValueError(f"{source} does not fit {cls.__name__}: {problems.describe()}.{hint}")
+    init_groups |= resized if reinit_classifier else set()
+    ignored += [p for p in d.unexpected if head_group(p) in drop_groups]
+    # flax derives each parameter's random key from its module path, so a 1-layer model initializes the
+    # heads exactly as the full one would, without allocating and compiling every layer
+    fresh = (
+        flat_params(cls.init_params(dataclasses.replace(config, num_hidden_layers=1), seed=seed)) if init_groups else {}
+    )
+    initialized = [k for k in expected if head_group(k) in init_groups]
+    params = {}
+    for k, v in found.items():  # checkpoint order, so that a re-save writes the same bytes
+        if k in expected and head_group(k) not in init_groups:
+            params[k] = np.asarray(v, dtype=expected[k].dtype)
+    for k in initialized: params[k] = np.asarray(fresh[k])
+    return unflatten_dict(params, sep="/"), LoadReport(initialized, ignored)
+
+# %% ../nbs/04_model.ipynb #e2cbaf5d
+def _override_config(config, overrides: dict):
+    "A copy of `config` with fields replaced; a new `num_labels` drops stale `id2label`/`label2id`."
+    if not overrides: return config
+    config = dataclasses.replace(config, **overrides)
+    if "num_labels" in overrides and isinstance(getattr(config, "extra", None), dict):
+        if len(config.extra.get("id2label", {})) not in (0, overrides["num_labels"]):
+            config.extra = {k: v for k, v in config.extra.items() if k not in ("id2label", "label2id")}
+    return config
+
+# %% ../nbs/04_model.ipynb #87b3a9c2
+def file_sha256(path) -> str:
+    "The SHA-256 of a file's bytes, as hex."
+    import hashlib
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 24), b""): h.update(block)
+    return h.hexdigest()
+
+def verify_checksum(weights) -> bool:
+    "Compare `weights` with the `.sha256` file next to it: ValueError on a difference, False if there is none."
+    weights = Path(weights)
+    sums = weights.with_name(weights.name + ".sha256")
+    if not sums.is_file(): return False
+    expected = sums.read_text().split()[0] if sums.read_text().split() else ""
+    found = file_sha256(weights)
+    if found != expected:
+        raise ValueError(
+            f"{weights}: its SHA-256 is {found[:16]}... but {sums.name} says {expected[:16] or 'nothing'}...: "
+            "the weights changed after they were saved (a damaged copy?); save or copy them again"
+        )
+    return True
+
+# %% ../nbs/04_model.ipynb #58bd0ab6
+def load_pretrained(cls, path_or_id, revision: str | None = None, cache_dir=None,
+                    reinit_classifier: bool = False, dtype=jnp.float32, local_files_only: bool = False,
+                    **model_kwargs):
+    "An instance of model class `cls` with weights from a local folder or a hub repo (strict; see above)."
+    get = lambda name: resolve_file(path_or_id, name, revision, cache_dir, local_files_only=local_files_only)
+    config = BiGSConfig.from_json_file(get(CONFIG_NAME))
+    fields = {f.name for f in dataclasses.fields(BiGSConfig)}
+    config = _override_config(config, {k: model_kwargs.pop(k) for k in list(model_kwargs) if k in fields})
+    weights = get(WEIGHTS_NAME)
+    if Path(path_or_id).expanduser().is_dir(): verify_checksum(weights)
+    params, report = match_params(cls, config, read_msgpack(weights), reinit_classifier=reinit_classifier,
+                                  seed=model_kwargs.get("seed", 0), source=str(weights))
+    if report.initialized or report.ignored:
+        logging.getLogger(__name__).warning("%s from %s: %s", cls.__name__, path_or_id, report.describe())
+    params = jax.tree_util.tree_map(jnp.asarray, params)
+    return cls(config, params=params, dtype=dtype, **model_kwargs)
+
+# %% ../nbs/04_model.ipynb #1b7f69c7
+def write_vocab_txt(tokenizer, directory) -> Path | None:
+    "Write a WordPiece tokenizer's `vocab.txt` (one token per line, in id order); None for other tokenizers."
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is None or type(backend.model).__name__ != "WordPiece": return None
+    vocab = backend.get_vocab(with_added_tokens=True)
+    by_id = sorted(vocab, key=vocab.get)
+    if [vocab[t] for t in by_id] != list(range(len(by_id))): return None  # ids with gaps: no valid vocab.txt
+    path = Path(directory) / "vocab.txt"
+    path.write_text("".join(t + "\n" for t in by_id), encoding="utf-8")
+    return path
+
+# %% ../nbs/04_model.ipynb #ff3c5b41
+def _write_atomic(path: Path, write) -> Path:
+    "Call `write(tmp)` on `path.partial`, then rename it to `path`; no `.partial` is left if writing fails."
+    tmp = path.with_name(path.name + ".partial")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally: tmp.unlink(missing_ok=True)
+    return path
+
+def save_pretrained(model, directory, tokenizer=None) -> Path:
+    """Write `config.json` + `flax_model.msgpack` and its `.sha256` (+ tokenizer files) in the released layout; returns
+    the folder."""
+    d = Path(directory).expanduser()
+    d.mkdir(parents=True, exist_ok=True)
+    _write_atomic(d / CONFIG_NAME, model.config.to_json_file)
+    tree = jax.tree_util.tree_map(np.asarray, jax.device_get(model.params))
+    tree = unflatten_dict(flat_params(tree), sep="/")  # plain nested dicts, whatever container came in
+    (d / CHECKSUM_NAME).unlink(missing_ok=True)       # never a stale checksum next to new weights
+    _write_atomic(d / WEIGHTS_NAME, lambda p: p.write_bytes(serialization.msgpack_serialize(tree)))
+    _write_atomic(d / CHECKSUM_NAME, lambda p: p.write_text(f"{file_sha256(d / WEIGHTS_NAME)}  {WEIGHTS_NAME}\n"))
+    tokenizer = tokenizer if tokenizer is not None else getattr(model, "tokenizer", None)
+    if tokenizer is not None:  # tokenizer.json + tokenizer_config.json, and vocab.txt as in the released repos
+        tokenizer.save_pretrained(str(d))
+        write_vocab_txt(tokenizer, d)
+    return d

@@ -7,15 +7,16 @@ Docs: https://bigs-nb.github.io/bigs_nb/s4d.html.md"""
 # %% ../nbs/02_s4d.ipynb #bdec04a3
 from __future__ import annotations
 import math, os
+from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 import jax
 import jax.numpy as jnp
 import flax.linen as nn
-from .conv import causal_conv
+from .conv import CONV_IMPLS, causal_conv
 
 # %% auto #0
-__all__ = ['make_hippo', 'hippo_nplr', 'init_A', 's4d_kernel_vandermonde', 's4d_kernel', 'parity_dir', 'S4D']
+__all__ = ['make_hippo', 'hippo_nplr', 'init_A', 's4d_kernel_vandermonde', 's4d_kernel', 'parity_dir', 'ComputeOptions', 'S4D']
 
 # %% ../nbs/02_s4d.ipynb #bce5c99c
 def make_hippo(N: int) -> np.ndarray:
@@ -88,6 +89,28 @@ def parity_dir() -> Path:
     raise FileNotFoundError(f"parity fixture not found above {Path.cwd()}: set BIGS_PARITY_DIR or run below "
                             "a folder holding shared/parity")
 
+# %% ../nbs/02_s4d.ipynb #f35d5325
+@dataclass(frozen=True)
+class ComputeOptions:
+    "How the model computes, never what: every choice here gives the same numbers up to float rounding."
+    conv_impl: str = "auto"     # S4D: a name from CONV_IMPLS, or "auto"
+    per_channel: bool = False   # S4D: recompute kernel + FFT per channel (the reference's cost)
+    flat_dense: bool = True     # layer and MLM head: TokenDense over one token axis (False: nn.Dense)
+    scan_layers: bool = False   # encoder: nn.scan over stacked layer params
+    remat: bool = False         # encoder: rematerialise each layer in the backward pass
+
+    def __post_init__(self):
+        if self.conv_impl != "auto" and self.conv_impl not in CONV_IMPLS:
+            raise ValueError(f"conv_impl {self.conv_impl!r} is not 'auto' or one of {CONV_IMPLS}")
+        for name in ("per_channel", "flat_dense", "scan_layers", "remat"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise ValueError(f"ComputeOptions.{name} must be True or False, got {getattr(self, name)!r}")
+
+    @classmethod
+    def reference(cls) -> "ComputeOptions":
+        "The reference implementation's code paths: per-channel kernel with the FFT, plain nn.Dense."
+        return cls(conv_impl="fft", per_channel=True, flat_dense=False)
+
 # %% ../nbs/02_s4d.ipynb #60484c63
 def _const_init(value):
     "Flax initializer returning the fixed array `value` (its shape must match the requested one)."
@@ -110,8 +133,7 @@ class S4D(nn.Module):
     "Diagonal SSM with one kernel shared by all channels: y = causal_conv(u, K) + D*u for u (L, H) or (B, L, H)."
     N: int = 64                 # state size (config num_ssm)
     scaling: str = "hippo"      # init of A: "hippo", "lin" or "inv"
-    conv_impl: str = "auto"     # a name from CONV_IMPLS, or "auto"
-    per_channel: bool = False   # True: recompute kernel + FFT per channel (the reference's cost)
+    options: ComputeOptions = ComputeOptions()   # reads conv_impl and per_channel
 
     def setup(self):
         A_re, A_im = init_A(self.N, self.scaling)
@@ -131,13 +153,14 @@ class S4D(nn.Module):
             raise ValueError(f"S4D expects u of shape (L, H) or (B, L, H), got shape {u.shape}")
         L, H = u.shape[-2:]
         u32 = u.astype(jnp.float32)
-        if self.per_channel:
+        impl = self.options.conv_impl
+        if self.options.per_channel:
             def one_channel(A_re, A_im, C, log_step, uh):       # uh (..., L): a single-channel SSM
                 K = s4d_kernel(A_re, A_im, C, log_step, L)
-                return causal_conv(uh[..., None], K, self.conv_impl)[..., 0]
+                return causal_conv(uh[..., None], K, impl)[..., 0]
             rep = lambda p: jnp.broadcast_to(p, (H,) + p.shape)  # a copy of the params per channel
             y = jax.vmap(one_channel, in_axes=(0, 0, 0, 0, -1), out_axes=-1)(
                 rep(self.A_re), rep(self.A_im), rep(self.C), rep(self.log_step), u32)
         else:
-            y = causal_conv(u32, self.kernel(L), self.conv_impl)
+            y = causal_conv(u32, self.kernel(L), impl)
         return (y + self.D.astype(jnp.float32) * u32).astype(u.dtype)
