@@ -28,6 +28,7 @@ from tqdm.auto import tqdm
 
 from .layer import dense_layer, token_dot
 from .model import BiGSConfig, BiGSForMaskedLM, BiGSModule
+from .s4d import ComputeOptions
 from .conv import time_calls
 from .train import (PretrainConfig, add_config_flags, init_state, make_mesh, make_optimizer, make_step,
                            mlm_objective,
@@ -284,13 +285,15 @@ def attention_candidate(config, dtype=jnp.float32, seed: int = 0) -> Candidate:
     return Candidate("attention", "attention", build)
 
 # %% ../nbs/09_bench.ipynb #35861cf9
-def bigs_candidate(config, dtype=jnp.float32, reference: bool = False, seed: int = 0, **opts) -> Candidate:
-    "bigs_nb BiGS: fast paths (opts passed to the model), or reference=True for the reference's code paths."
-    kw = dict(conv_impl="fft", per_channel=True, flat_dense=False) if reference else dict(opts)
+def bigs_candidate(config, dtype=jnp.float32, reference: bool = False, seed: int = 0,
+                   options: ComputeOptions | None = None) -> Candidate:
+    """bigs_nb BiGS computed with `options` (default: the fast paths), or reference=True: the reference's code
+    paths (`ComputeOptions.reference()`) and its head, which computes logits at every position, then gathers."""
+    options = ComputeOptions.reference() if reference else (options or ComputeOptions())
     def build(L):
         c = with_length(config, L)
-        m = BiGSForMaskedLM(c, seed=seed, dtype=dtype, **kw)
-        body = BiGSModule(c, dtype=dtype, add_pooling_layer=False, **kw)   # the MLM model's own s4_bert
+        m = BiGSForMaskedLM(c, seed=seed, dtype=dtype, options=options)
+        body = BiGSModule(config=c, dtype=dtype, options=options, add_pooling_layer=False)   # the MLM model's s4_bert
         params = m.module_params()
         def logits(p, b):
             pos = b["masked_lm_positions"]
@@ -639,9 +642,9 @@ def bench_parser() -> argparse.ArgumentParser:
 
 
 # %% ../nbs/09_bench.ipynb #7c260df7
-def _candidates(names, config, dtype, fast_opts) -> list[Candidate]:
+def _candidates(names, config, dtype, options) -> list[Candidate]:
     "Candidate objects for the names given on the command line."
-    make = {"bigs": lambda: bigs_candidate(config, dtype, **fast_opts),
+    make = {"bigs": lambda: bigs_candidate(config, dtype, options=options),
             "attention": lambda: attention_candidate(config, dtype),
             "bigs-ref": lambda: bigs_candidate(config, dtype, reference=True)}
     return [make[n]() for n in names]
@@ -657,8 +660,7 @@ def _bench_settings(argv) -> SimpleNamespace:
                         tokens=a.tokens or (2048 if a.quick else 8192), steps=a.steps or (1 if a.quick else 3),
                         modes=a.modes or (["encoder", "train"] if a.quick else list(BENCH_MODES)),
                         efficiency=(not a.quick) if a.efficiency is None else a.efficiency, dtype=jnp.dtype(a.dtype))
-    fast_opts = dict(conv_impl=a.conv_impl, scan_layers=a.scan_layers, remat=a.remat)
-    s.fast_opts = fast_opts
+    s.options = ComputeOptions(conv_impl=a.conv_impl, scan_layers=a.scan_layers, remat=a.remat)
     s.config = BiGSConfig(vocab_size=a.vocab, hidden_size=a.hidden, num_hidden_layers=a.layers,
                           intermediate_size=a.intermediate, num_ssm=a.num_ssm, max_position_embeddings=max(s.lengths))
     return s
@@ -668,7 +670,7 @@ def _efficiency_probe(s: SimpleNamespace, peak: float) -> dict:
     a = s.args
     c768 = dataclasses.replace(s.config, hidden_size=768, intermediate_size=3072, num_hidden_layers=a.eff_layers,
                                max_position_embeddings=512)
-    return run_bench([bigs_candidate(c768, s.dtype, **s.fast_opts)], c768, [512], a.eff_tokens, ["train"], s.steps,
+    return run_bench([bigs_candidate(c768, s.dtype, options=s.options)], c768, [512], a.eff_tokens, ["train"], s.steps,
                      a.warmup, peak_flops=peak, progress=a.progress)[0]
 
 
@@ -680,8 +682,8 @@ def _bench_measure(s: SimpleNamespace) -> dict:
     print(f"device: {dev.platform} {dev.device_kind} x{jax.device_count()}, {os.cpu_count()} CPU cores; "
           f"{a.dtype} matmul ({a.matmul_n}^3): {peak / 1e9:.1f} GFLOP/s (probed again at the end)")
     print(f"H={a.hidden} I={a.intermediate} layers={a.layers} V={a.vocab} tokens/step={s.tokens} steps={s.steps} "
-          f"warmup={a.warmup} fast options={s.fast_opts}")
-    records = run_bench(_candidates(a.models, s.config, s.dtype, s.fast_opts), s.config, s.lengths, s.tokens, s.modes,
+          f"warmup={a.warmup} options={s.options}")
+    records = run_bench(_candidates(a.models, s.config, s.dtype, s.options), s.config, s.lengths, s.tokens, s.modes,
                         s.steps, a.warmup, peak_flops=peak, progress=a.progress)
     eff = _efficiency_probe(s, peak) if s.efficiency else None
     probes = [peak, matmul_flops_per_s(a.matmul_n, s.dtype)]

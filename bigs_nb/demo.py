@@ -120,7 +120,7 @@ class AttentionMLMModule(nn.Module):
         x = h if masked_positions is None else gather_positions(h, masked_positions)
         E = enc.variables["params"]["word_embeddings"]["embedding"]
         return BiGSMaskedLMOutput(
-            logits=BiGSOnlyMLMHead(self.config, self.dtype, name="cls")(x, E), last_hidden_state=h
+            logits=BiGSOnlyMLMHead(config=self.config, dtype=self.dtype, name="cls")(x, E), last_hidden_state=h
         )
 
 class AttentionClassifierModule(nn.Module):
@@ -134,7 +134,7 @@ class AttentionClassifierModule(nn.Module):
         c = self.config
         mask = jnp.ones_like(input_ids) if attention_mask is None else attention_mask
         h = AttentionEncoder(c, self.dtype, name="encoder")(input_ids, mask, token_type_ids, position_ids)
-        pooled = BiGSPooler(c, self.dtype, name="pooler")(h, mask)
+        pooled = BiGSPooler(config=c, dtype=self.dtype, name="pooler")(h, mask)
         x = nn.Dropout(c.hidden_dropout_prob)(pooled, deterministic=deterministic)
         logits = nn.Dense(c.num_labels, dtype=self.dtype, param_dtype=jnp.float32, name="classifier")(x)
         return BiGSClassifierOutput(logits=logits.astype(jnp.float32), pooler_output=pooled, last_hidden_state=h)
