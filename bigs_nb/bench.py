@@ -29,7 +29,7 @@ from tqdm.auto import tqdm
 from .layer import dense_layer, token_dot
 from .model import BiGSConfig, BiGSForMaskedLM, BiGSModule
 from .s4d import ComputeOptions
-from .conv import time_calls
+from .conv import auto_impl, time_calls, time_convs
 from .train import (PretrainConfig, add_config_flags, init_state, make_mesh, make_optimizer, make_step,
                            mlm_objective,
                            shard_batch, make_train_step as _pretrain_step)
@@ -479,7 +479,6 @@ def set_mfu(records: list[dict], device_peak: float | None) -> list[dict]:
 # %% ../nbs/09_bench.ipynb #c4a1885d
 def conv_rule_check(lengths, tokens: int, hidden: int, impls=("fft", "toeplitz", "dft"), reps: int = 3) -> list[dict]:
     "Time each convolution backend (forward + gradients, float32) at each L; is `auto_impl`'s choice the fastest?"
-    from bigs_nb.conv import auto_impl, time_convs
     ms = time_convs(lengths, impls, tokens=tokens, H=hidden, reps=reps, mode="train")
     rows = []
     for i, L in enumerate(lengths):

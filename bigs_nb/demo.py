@@ -20,7 +20,7 @@ from .model import (BiGSConfig, BiGSPreTrainedModel, BiGSPooler, BiGSOnlyMLMHead
                            BiGSClassifierOutput, gather_positions)
 from .hub import load_tokenizer, read_msgpack
 from .data import bbc_articles, BBC_TOPICS
-from .train import PretrainConfig, add_config_flags, pretrain
+from .train import PretrainConfig, add_config_flags, enable_compile_cache, pretrain
 from .glue import GlueTask, FinetuneConfig, finetune, load_start_model, with_task_labels
 from .bench import AttentionEncoder, matmul_flops_per_s, model_flops_per_token
 
@@ -353,7 +353,6 @@ def demo_main(argv: Sequence[str] | None = None) -> int:
     args = demo_parser().parse_args(argv)
     try: cfg = DemoConfig(**vars(args))
     except ValueError as e: demo_parser().error(str(e))
-    from bigs_nb.train import enable_compile_cache
     enable_compile_cache()
     demo(cfg)
     return 0

@@ -19,7 +19,8 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
 from tqdm.auto import tqdm
 from .data import (MLMDataset, H5Dataset, BatchIterator, load_texts, train_tokenizer,
                    check_mlm_tokenizer, pack_blocks, reuse_tokenizer, tokenizer_settings, SPECIAL_TOKENS)
-from .model import BiGSConfig, BiGSForMaskedLM
+from .model import BiGSConfig, BiGSForMaskedLM, save_pretrained
+from .hub import load_tokenizer
 
 # %% auto #0
 __all__ = ['SSM_PARAM_NAMES', 'SCHEDULES', 'LAUNCH_ENV', 'STOP_REASONS', 'LAUNCH_HELP', 'RESUME_FREE', 'PRETRAIN_HELP',
@@ -533,7 +534,6 @@ def _h5_data(cfg: PretrainConfig, vocab_size: int | None) -> dict:
     "Pre-tokenized HDF5 shards: the last `eval_fraction` of the blocks held out; token counts from a sample."
     if cfg.tokenizer is None:
         raise ValueError("HDF5 shards are already tokenized: pass the tokenizer they were made with")
-    from bigs_nb.hub import load_tokenizer
     tok = check_mlm_tokenizer(load_tokenizer(cfg.tokenizer), vocab_size)
     full = H5Dataset(cfg.corpus)
     if full.seq_len != cfg.seq_len:
@@ -552,7 +552,6 @@ def _run_tokenizer(cfg: PretrainConfig, out_dir: Path, train_docs: list, vocab_s
     tok_dir = out_dir / "tokenizer"
     source = cfg.tokenizer or (cfg.model if cfg.model not in ("small", "bigs_128") else None)
     if source is not None:
-        from bigs_nb.hub import load_tokenizer
         return check_mlm_tokenizer(load_tokenizer(source), vocab_size)
     if (tok_dir / "vocab.txt").exists():   # this run's own, when resumed; never another run's in silence
         settings = tokenizer_settings(train_docs, cfg.vocab_size, model_max_length=cfg.seq_len)
@@ -860,7 +859,6 @@ def finish_pretrain(run: PretrainRun, loop: dict) -> dict:
     result.update(final_eval)
     if run.lead:
         if final_eval: _log_metrics(run, dict(step=loop["update"], **final_eval))
-        from bigs_nb.hub import save_pretrained
         params = jax.device_get(state["params"])
         model = type(run.model)(run.model.config, params=params)
         result["model_dir"] = str(save_pretrained(model, out / "model", tokenizer=run.tokenizer))
