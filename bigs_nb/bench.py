@@ -727,6 +727,10 @@ def bench_main(argv=None) -> dict:
     result = dict(settings=settings, **measured, seconds=seconds)
     if s.args.json:
         with open(s.args.json, "w") as f: json.dump(result, f, indent=1, default=str)
-    if s.args.plot: plot_bench(measured["records"], s.args.hidden).savefig(s.args.plot, dpi=120)
+    if s.args.plot:                       # saved, then closed: a command leaves no figure open behind it
+        import matplotlib.pyplot as plt
+        fig = plot_bench(measured["records"], s.args.hidden)
+        fig.savefig(s.args.plot, dpi=120)
+        plt.close(fig)
     return result
 

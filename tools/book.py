@@ -2,6 +2,7 @@
 
     python tools/book.py run [CHAPTER ...]   execute the chapters in order and store their outputs in place
     python tools/book.py unrun               list the code cells `run` leaves unexecuted, and why
+    python tools/book.py tidy [CHAPTER ...]  re-apply `run`'s output rules to stored outputs (no execution)
     python tools/book.py check               the rules CI enforces on stored outputs and on the README's table
     python tools/book.py selftest            show that `check` fails on a deliberately bad notebook of each kind
     python tools/book.py docs [CHAPTER ...]  build the docs site into _docs/ (Sphinx + myst-nb, warnings are errors)
@@ -84,9 +85,36 @@ def tidy_stream(text: str) -> str:
     return "\n".join(lines)
 
 
+LIBRARY_TRACEBACK = re.compile(r"^(Traceback \(most recent call last\)|Exception ignored in|During handling of|\s+\S)"
+                               r"|^[A-Za-z_][\w.]*(Error|Exception)(: |$)")
+
+
+def drop_ignored_tracebacks(text: str) -> str:
+    """stderr of a cell that succeeded: tracebacks in it belong to exceptions a library caught and ignored (orbax's
+    async reader prints some when a test damages a checkpoint). They are noise to a reader: keep a count instead."""
+    if "Traceback (most recent call last)" not in text: return text
+    lines = text.split("\n")
+    kept = [ln for ln in lines if ln.strip() and not LIBRARY_TRACEBACK.match(ln)]
+    return "\n".join(kept + [f"({len(lines) - len(kept)} lines of tracebacks of exceptions that a library caught "
+                             "and ignored were printed here; not stored)"])
+
+
 def tidy_outputs(cell) -> None:
+    "Join each run of printed text, keep what a terminal would show at the end, and drop what ends up blank."
+    outs = []
     for out in cell.get("outputs", []):
-        if out.get("output_type") == "stream": out["text"] = tidy_stream("".join(out["text"]))
+        prev = outs[-1] if outs else None
+        if out.get("output_type") == "stream" and prev and prev.get("output_type") == "stream" \
+                and prev["name"] == out["name"]:
+            prev["text"] = "".join(prev["text"]) + "".join(out["text"])
+        else: outs.append(out)
+    for out in outs:
+        if out.get("output_type") == "stream":
+            text = tidy_stream("".join(out["text"]))
+            if out["name"] == "stderr": text = drop_ignored_tracebacks(text)
+            out["text"] = "\n".join(ln.rstrip() for ln in text.split("\n")).strip("\n")
+            out["text"] += "\n" if out["text"] else ""
+    cell["outputs"] = [o for o in outs if o.get("output_type") != "stream" or o["text"].strip()]
 
 
 def run_chapter(path: Path, timeout: int) -> list[tuple[int, float]]:
@@ -126,6 +154,18 @@ def cmd_run(args) -> int:
     subprocess.run(["nbdev-clean"], cwd=ROOT, check=True)
     print(f"book run: {len(chapters(args.chapters))} notebooks in {time.time() - t0:.0f} s; outputs stored, "
           f"notebooks cleaned")
+    return 0
+
+
+def cmd_tidy(args) -> int:
+    "Apply the output rules of `run` (streams joined, progress bars settled, ignored tracebacks counted) in place."
+    import nbformat
+    for path in chapters(args.chapters):
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "code": tidy_outputs(cell)
+        nbformat.write(nb, path)
+    subprocess.run(["nbdev-clean"], cwd=ROOT, check=True)
     return 0
 
 
@@ -361,7 +401,7 @@ def cmd_docs(args) -> int:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="book", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
-    for name in ("run", "unrun", "docs"):
+    for name in ("run", "unrun", "docs", "tidy"):
         s = sub.add_parser(name)
         s.add_argument("chapters", nargs="*", help="chapter file names or numbers (default: the whole book)")
         if name == "run": s.add_argument("--timeout", type=int, default=1800, help="seconds allowed per cell")
@@ -370,7 +410,8 @@ def main(argv=None) -> int:
     sub.add_parser("selftest")
     args = p.parse_args(argv)
     return {"run": cmd_run, "unrun": cmd_unrun, "check": cmd_check, "selftest": cmd_selftest,
-            "docs": cmd_docs, "readme": cmd_readme}[args.cmd](args)
+            "docs": cmd_docs, "readme": cmd_readme,
+            "tidy": cmd_tidy}[args.cmd](args)
 
 
 if __name__ == "__main__":
