@@ -286,6 +286,13 @@ def _write_book(root: Path, cells, readme_rows=("| `00_x` | `bigs_nb.x` | x |",)
     (root / "README.md").write_text("| notebook | module | what |\n|---|---|---|\n" + "\n".join(readme_rows) + "\n")
 
 
+def _write_front_page(root: Path, table_row: str):
+    "A front page whose markdown differs from the README that `_write_book` wrote (same chapter table)."
+    text = "# x\n\nA sentence the README lacks.\n\n| notebook | module | what |\n|---|---|---|\n" + table_row
+    md = {"cell_type": "markdown", "id": "i", "metadata": {}, "source": text}
+    (root / "nbs" / "index.ipynb").write_text(json.dumps(_nb([md])))
+
+
 def cmd_selftest(args) -> int:
     "Each rule of `check` on a good notebook (passes) and on one bad notebook per rule (fails, naming the rule)."
     out = {"output_type": "stream", "name": "stdout", "text": "4\n"}
@@ -299,6 +306,7 @@ def cmd_selftest(args) -> int:
         "skipped cell with output": ([_code("#| default_exp x"), _code("2 + 2", [out]), md,
                                       _code("#| hub\nf()", [out])], None, "skips"),
         "README table": (good, ("| `00_y` | `bigs_nb.y` | y |",), "chapter table disagrees"),
+        "README not from the front page": (good, None, "README.md is not what nbs/index.ipynb says"),
         "unannounced hub cell": ([_code("#| default_exp x"), _code("2 + 2", [out]), _code("#| hub\nf()")], None,
                                  "says why this cell is not run"),
     }
@@ -306,10 +314,11 @@ def cmd_selftest(args) -> int:
     for name, (cells, rows, expect) in cases.items():
         with tempfile.TemporaryDirectory() as d:
             _write_book(Path(d), cells, rows or ("| `00_x` | `bigs_nb.x` | x |",))
+            if name.startswith("README not"): _write_front_page(Path(d), "| `00_x` | `bigs_nb.x` | x |")
             problems = check_book(Path(d))
         ok = (not problems) if expect is None else any(expect in p for p in problems)
         failed += not ok
-        print(f"book selftest: {name:<26} {'ok' if ok else 'WRONG'}: {problems or 'no problems'}")
+        print(f"book selftest: {name:<31} {'ok' if ok else 'WRONG'}: {problems or 'no problems'}")
     return 1 if failed else 0
 
 
