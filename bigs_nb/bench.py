@@ -30,8 +30,8 @@ from .layer import dense_layer, token_dot
 from .model import BiGSConfig, BiGSForMaskedLM, BiGSModule
 from .s4d import ComputeOptions
 from .conv import auto_impl, time_calls, time_convs
-from .train import (PretrainConfig, add_config_flags, init_state, make_mesh, make_optimizer, make_step,
-                           mlm_objective,
+from .train import (HelpFormatter, PretrainConfig, add_config_flags, init_state, make_mesh, make_optimizer,
+                           make_step, mlm_objective,
                            shard_batch, make_train_step as _pretrain_step)
 
 # %% auto #0
@@ -633,7 +633,7 @@ BENCH_HELP = MappingProxyType(dict(
 
 def bench_parser() -> argparse.ArgumentParser:
     "Command-line flags of `bigs bench`: one per BenchConfig field (chapter 07's `add_config_flags`)."
-    p = argparse.ArgumentParser(prog="bigs bench", formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    p = argparse.ArgumentParser(prog="bigs bench", formatter_class=HelpFormatter,
                                 description="Tokens/s, peak memory, compile time and FLOP efficiency of bigs_nb BiGS "
                                 "vs an attention encoder of equal size vs BiGS on the reference implementation's code "
                                 "paths.")

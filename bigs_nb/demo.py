@@ -20,7 +20,7 @@ from .model import (BiGSConfig, BiGSPreTrainedModel, BiGSPooler, BiGSOnlyMLMHead
                            BiGSClassifierOutput, gather_positions)
 from .hub import load_tokenizer, read_msgpack
 from .data import bbc_articles, BBC_TOPICS
-from .train import PretrainConfig, add_config_flags, enable_compile_cache, pretrain
+from .train import HelpFormatter, PretrainConfig, add_config_flags, enable_compile_cache, pretrain
 from .glue import GlueTask, FinetuneConfig, finetune, load_start_model, with_task_labels
 from .bench import AttentionEncoder, matmul_flops_per_s, model_flops_per_token
 
@@ -345,7 +345,7 @@ def demo_parser() -> argparse.ArgumentParser:
         "Offline, about 10 minutes on 2 CPU cores (15 with --with-attention): pretrain the default small BiGS "
         "on BBC News, finetune it on sentences from held-out articles (were two words swapped? or: which topic?), "
         "and compare with the same model from scratch (and with an attention encoder pretrained the same way)."),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        formatter_class=HelpFormatter)
     return add_config_flags(p, DemoConfig, DEMO_HELP)
 
 def demo_main(argv: Sequence[str] | None = None) -> int:

@@ -26,6 +26,7 @@ from .data import bbc_articles, BBC_TOPICS
 from .train import make_schedule, make_optimizer, make_mesh, shard_batch, init_state
 from .train import maybe_initialize_distributed, add_launch_flags, pop_launch_flags
 from .train import SSM_PARAM_NAMES, LAUNCH_COMMANDS, add_config_flags, evaluate, make_step
+from .train import HelpFormatter
 
 # %% auto #0
 __all__ = ['TASKS', 'REFERENCE_SCORES', 'FROZEN_SSM_PARAMS', 'MODEL_INPUTS', 'FINETUNE_HELP', 'TASK_DEFAULTS', 'GlueTask',
@@ -868,7 +869,7 @@ def run_finetune(cfg: FinetuneConfig, devices=None, verbose: bool = True) -> dic
 # %% ../nbs/08_glue.ipynb #3fa8d69e
 def finetune_parser() -> argparse.ArgumentParser:
     "The argument parser of `bigs finetune`: one flag per FinetuneConfig field (chapter 07's `add_config_flags`)."
-    p = argparse.ArgumentParser(prog="bigs finetune", formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    p = argparse.ArgumentParser(prog="bigs finetune", formatter_class=HelpFormatter,
                                 description=(
         "Finetune BiGS on a GLUE task (" + ", ".join(t for t in TASKS if t not in ("bbc", "ax")) + ") or the offline "
         "bbc task. Defaults are the paper's recipe. With no flags: the latest `bigs pretrain` output on bbc."))

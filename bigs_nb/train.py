@@ -26,12 +26,12 @@ from .hub import load_tokenizer
 __all__ = ['SSM_PARAM_NAMES', 'SCHEDULES', 'LAUNCH_ENV', 'STOP_REASONS', 'LAUNCH_HELP', 'RESUME_FREE', 'PRETRAIN_HELP',
            'LAUNCH_COMMANDS', 'decay_mask', 'ssm_labels', 'enable_compile_cache', 'make_schedule', 'make_optimizer',
            'mlm_loss', 'mlm_logits', 'make_mesh', 'shard_batch', 'init_state', 'launch_settings',
-           'maybe_initialize_distributed', 'lead_first', 'process_sum', 'agree_stop', 'add_config_flags', 'LaunchFlags',
-           'add_launch_flags', 'pop_launch_flags', 'mlm_objective', 'train_step', 'make_step', 'make_train_step',
-           'make_stream_probe', 'make_eval_step', 'evaluate', 'mlm_metrics', 'CheckpointMismatch', 'Checkpoints',
-           'PretrainConfig', 'Subset', 'prepare_data', 'plot_metrics', 'check_pretrain_config', 'PretrainRun',
-           'setup_pretrain', 'StopSignals', 'train_loop', 'finish_pretrain', 'pretrain', 'pretrain_parser',
-           'pretrain_main', 'launch_local']
+           'maybe_initialize_distributed', 'lead_first', 'process_sum', 'agree_stop', 'add_config_flags',
+           'HelpFormatter', 'LaunchFlags', 'add_launch_flags', 'pop_launch_flags', 'mlm_objective', 'train_step',
+           'make_step', 'make_train_step', 'make_stream_probe', 'make_eval_step', 'evaluate', 'mlm_metrics',
+           'CheckpointMismatch', 'Checkpoints', 'PretrainConfig', 'Subset', 'prepare_data', 'plot_metrics',
+           'check_pretrain_config', 'PretrainRun', 'setup_pretrain', 'StopSignals', 'train_loop', 'finish_pretrain',
+           'pretrain', 'pretrain_parser', 'pretrain_main', 'launch_local']
 
 # %% ../nbs/07_train.ipynb #fa507e8d
 SSM_PARAM_NAMES = ("A_re", "A_im", "log_step")   # an S4D's dynamics: A (real, imaginary parts), the step size
@@ -247,6 +247,14 @@ def add_config_flags(parser, cls, helps: Mapping[str, str]):
         else: parser.add_argument(flag, type=_flag_type(f, default), **kw)
     return parser
 
+
+# %% ../nbs/07_train.ipynb #2b3c993b
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    "`--help` with each flag's default, unless its help already speaks of it or the default is None."
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if "default" in text or action.default in (None, argparse.SUPPRESS): return text
+        return super()._get_help_string(action)
 
 # %% ../nbs/07_train.ipynb #a40a4d35
 @dataclass
@@ -961,7 +969,7 @@ def pretrain_parser() -> argparse.ArgumentParser:
         prog="bigs pretrain",
         description="MLM pretraining of BiGS (default: a small model on the BBC News articles, offline, ~5 min on 2 "
                     "CPU cores).",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     add_config_flags(p, PretrainConfig, PRETRAIN_HELP)
     p.add_argument("--compile-cache", default=str(Path("~/.cache/bigs_nb/xla")),
