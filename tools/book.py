@@ -59,6 +59,18 @@ def skip_reason(cell) -> str | None:
     return f"{flag}: {SKIP_FLAGS[flag]}" if flag else None
 
 
+def module_of(nb: dict) -> str:
+    "The module a notebook exports to (its `default_exp`), or ''."
+    return next((d.split()[1] for c in nb["cells"] if c["cell_type"] == "code" for d in directives(c)
+                 if d.startswith("default_exp ")), "")
+
+
+def quiet(cell) -> bool:
+    "A code cell that prints nothing by design: empty, or only nbdev plumbing (export, default_exp, hide)."
+    ds = directives(cell)
+    return not cell["source"].strip() or bool(ds) and all(d.startswith(("export", "default_exp", "hide")) for d in ds)
+
+
 def read(path: Path) -> dict:
     nb = json.loads(path.read_text())
     for c in nb["cells"]:
@@ -145,14 +157,15 @@ def cmd_run(args) -> int:
     os.environ.update(TQDM_DISABLE="1", MPLBACKEND="module://matplotlib_inline.backend_inline",
                       TRANSFORMERS_NO_ADVISORY_WARNINGS="1", PYTHONWARNINGS="ignore::DeprecationWarning")
     t0 = time.time()
-    for path in chapters(args.chapters):
+    paths = chapters(args.chapters)
+    for path in paths:
         t = time.time()
         print(f"book run: {path.name} ...", flush=True)
         slow = run_chapter(path, args.timeout)
         print(f"book run: {path.name} done in {time.time() - t:.0f} s"
               + "".join(f"; cell {i} took {dt:.0f} s" for i, dt in slow), flush=True)
     subprocess.run(["nbdev-clean"], cwd=ROOT, check=True)
-    print(f"book run: {len(chapters(args.chapters))} notebooks in {time.time() - t0:.0f} s; outputs stored, "
+    print(f"book run: {len(paths)} notebooks in {time.time() - t0:.0f} s; outputs stored, "
           f"notebooks cleaned")
     return 0
 
@@ -209,9 +222,7 @@ def check_notebook(path: Path) -> list[str]:
                 problems.append(f"{path.name} cell {i}: no markdown line above says why this cell is not run "
                                 f"({skip_reason(cell)}); it should say {' or '.join(ANNOUNCE[skip_flag(cell)])!r}")
             continue
-        if cell["source"].strip() and not all(d.startswith(("export", "default_exp", "hide")) for d in
-                                              directives(cell) or ["?"]):
-            runnable += 1
+        runnable += not quiet(cell)
         stored += bool(outs)
     if runnable and not stored:
         problems.append(f"{path.name}: {runnable} code cells run but none stores an output "
@@ -229,12 +240,7 @@ def chapter_table(text: str) -> list[tuple[str, str]]:
 
 def notebook_modules(nbs: Path) -> list[tuple[str, str]]:
     "What the notebooks folder holds: (notebook, module it exports or '') in order."
-    rows = []
-    for p in sorted(nbs.glob("[0-9][0-9]_*.ipynb")):
-        exp = [d.split()[1] for c in read(p)["cells"] if c["cell_type"] == "code"
-               for d in directives(c) if d.startswith("default_exp ")]
-        rows.append((p.stem, exp[0] if exp else ""))
-    return rows
+    return [(p.stem, module_of(read(p))) for p in sorted(nbs.glob("[0-9][0-9]_*.ipynb"))]
 
 
 def check_tables(root: Path) -> list[str]:
@@ -375,16 +381,15 @@ def stage_docs(dest: Path, names=()) -> None:
     if dest.exists(): shutil.rmtree(dest)
     shutil.copytree(ROOT / "docs", dest)
     shutil.copytree(Path(jupyter_server_mathjax.__file__).parent / "static", dest / "_static" / "mathjax")
-    pages = chapters(names) if names else chapters()
+    pages = chapters(names)
     if NBS / "index.ipynb" not in pages: pages = [NBS / "index.ipynb"] + pages
     mods = []
     for p in pages:
         nb = read(p)
+        mods += [module_of(nb)] if module_of(nb) else []
         nb["cells"] = [c for c in map(staged_cell, nb["cells"]) if c is not None]
         nb["metadata"] = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
                           "language_info": {"name": "python"}}
-        mods += [d.split()[1] for c in read(p)["cells"] if c["cell_type"] == "code"
-                 for d in directives(c) if d.startswith("default_exp ")]
         if p.stem == "index":
             toc = [q.stem for q in pages if q.stem != "index"] + ["api"]
             nb["cells"].append({"cell_type": "markdown", "metadata": {}, "id": "toc",
@@ -404,8 +409,8 @@ def cmd_docs(args) -> int:
     rc = subprocess.run(cmd, cwd=ROOT).returncode
     shutil.rmtree(ROOT / "jupyter_execute", ignore_errors=True)     # myst-nb's copies of the notebooks
     if rc: return rc
-    print(f"book docs: built {out}/index.html in {time.time() - t0:.0f} s "
-          f"(open {out / (Path(chapters(args.chapters)[-1]).stem + '.html') if args.chapters else out / 'index.html'})")
+    page = chapters(args.chapters)[-1].stem if args.chapters else "index"
+    print(f"book docs: built {out} in {time.time() - t0:.0f} s (open {out / page}.html)")
     return 0
 
 
