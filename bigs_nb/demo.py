@@ -235,7 +235,7 @@ def summarize_arm(rows: Sequence[Mapping]) -> dict:
     lr = max(lrs, key=val.get)
     test = [r["test"] for r in rows if r["lr"] == lr]
     return dict(lr=lr, validation_mean=val[lr], validation_by_lr={str(k): v for k, v in val.items()},
-                test_mean=float(np.mean(test)), test_std=float(np.std(test)), test=test)
+                test_mean=float(np.mean(test)), test_std=float(np.std(test, ddof=1 if len(test) > 1 else 0)), test=test)
 
 # %% ../nbs/11_demo.ipynb #991e7c0d
 ARM_NAMES = {"pretrained": "BiGS, pretrained", "scratch": "BiGS, from scratch",
@@ -287,7 +287,7 @@ def demo(cfg: DemoConfig | None = None, pretrain_cfg: PretrainConfig | None = No
 def format_demo(s: Mapping) -> str:
     "The demo's one table: per arm the MLM accuracy, the chosen learning rate and the test accuracy over seeds."
     seeds = len(s["settings"]["seeds"])
-    lines = [f"{'':<26}{'MLM acc %':>10}{'lr':>8}   test accuracy % (mean +- sd, {seeds} seeds)"]
+    lines = [f"{'':<26}{'MLM acc %':>10}{'lr':>8}   test accuracy % (mean +- sample sd, {seeds} seeds)"]
     for name, label in ARM_NAMES.items():
         a = s["arms"].get(name)
         if a is None: continue
