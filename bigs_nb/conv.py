@@ -163,7 +163,7 @@ def __getattr__(name: str):
 def time_calls(fn, *args, repeats: int = 3, warmup: int = 0, feed=None) -> list[float]:
     """Wall-clock seconds of `repeats` calls of `fn(*args)` after `warmup` untimed ones, each blocked until its result
     is ready; `feed(out, args) -> args` passes a call's result to the next (a train step's state, a donated buffer).
-    The one timing helper of the book: convolutions here, models and train steps in chapter 09."""
+    The one timing helper of the book: convolutions here, models and train steps in chapter 12."""
     times = []
     for i in range(warmup + repeats):
         t = time.perf_counter()
