@@ -1,4 +1,4 @@
-"""The nine GLUE tasks and an offline BBC News task: data, preprocessing, metrics, the finetuning loop, the freeze variant and submission files.
+"""The nine GLUE tasks with their files, labels and metrics, BERT pair encoding, submission files, the paper's reference scores, the start model, a run's config, the run on one or several processes, and `bigs finetune`.
 
 Docs: https://bigs-nb.github.io/bigs_nb/glue.html.md"""
 
@@ -6,7 +6,7 @@ Docs: https://bigs-nb.github.io/bigs_nb/glue.html.md"""
 
 # %% ../nbs/11_glue.ipynb #5b380b5a
 from __future__ import annotations
-import argparse, csv, dataclasses, json, math, os, time, warnings
+import argparse, csv, dataclasses, json, math, os
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 from types import MappingProxyType
@@ -22,22 +22,21 @@ from tqdm.auto import tqdm
 
 from .model import BiGSConfig, BiGSForSequenceClassification, masked_mean
 from .hub import load_tokenizer, check_tokenizer, save_pretrained
-from .data import bbc_articles, BBC_TOPICS
-from .train import make_schedule, make_optimizer, make_mesh, shard_batch, init_state
+from .train import make_mesh, shard_batch, init_state, make_step
 from .train import maybe_initialize_distributed, add_launch_flags, pop_launch_flags
-from .train import SSM_PARAM_NAMES, LAUNCH_COMMANDS, add_config_flags, evaluate, make_step
-from .train import HelpFormatter
+from .train import LAUNCH_COMMANDS, add_config_flags, HelpFormatter
+from .finetune import MODEL_INPUTS, bbc_split, majority_baseline, encode_texts, task_objective
+from .finetune import finetune_optimizer, make_predict, predict_logits, logits_to_preds, finetune_loop
+from .finetune import plot_finetune
 
 # %% auto #0
-__all__ = ['TASKS', 'REFERENCE_SCORES', 'FROZEN_SSM_PARAMS', 'MODEL_INPUTS', 'FINETUNE_HELP', 'TASK_DEFAULTS', 'GlueTask',
-           'get_task', 'compute_metrics', 'task_score', 'read_table', 'task_columns', 'load_split_file',
-           'load_hub_split', 'encode_texts', 'encode_split', 'format_prediction', 'write_submission', 'reference_line',
-           'bbc_split', 'majority_baseline', 'latest_pretrain_model', 'resolve_model_path', 'with_task_labels',
-           'load_start_model', 'ssm_param_mask', 'pooler_kernel_mask', 'finetune_optimizer', 'task_loss',
-           'task_objective', 'make_finetune_step', 'make_predict', 'local_rows', 'predict_logits', 'logits_to_preds',
-           'FinetuneConfig', 'with_task_defaults', 'check_finetune_config', 'score_splits', 'pooled_rms',
-           'rescale_pooler', 'FinetuneRun', 'setup_finetune', 'finetune_loop', 'finetune', 'plot_finetune',
-           'format_report', 'load_task_data', 'run_finetune', 'finetune_parser', 'finetune_main']
+__all__ = ['TASKS', 'REFERENCE_SCORES', 'FINETUNE_HELP', 'TASK_DEFAULTS', 'GlueTask', 'get_task', 'compute_metrics', 'task_score',
+           'read_table', 'task_columns', 'load_split_file', 'load_hub_split', 'encode_split', 'format_prediction',
+           'write_submission', 'reference_line', 'latest_pretrain_model', 'resolve_model_path', 'with_task_labels',
+           'load_start_model', 'local_rows', 'place_on', 'FinetuneConfig', 'with_task_defaults',
+           'check_finetune_config', 'score_splits', 'pooled_rms', 'rescale_pooler', 'pooler_kernel_mask',
+           'scale_pooler_updates', 'FinetuneRun', 'setup_finetune', 'run_loop', 'finetune', 'format_report',
+           'load_task_data', 'run_finetune', 'finetune_parser', 'finetune_main']
 
 # %% ../nbs/11_glue.ipynb #cccc6163
 @dataclass(frozen=True)
@@ -135,6 +134,7 @@ def _check_fields(path: Path, rows: list, header: list, lines: list | None = Non
                              "a stray tab or comma, or a missing one?")
     return rows
 
+# %% ../nbs/11_glue.ipynb #a24bd287
 def read_table(path: str | os.PathLike) -> dict:
     """Columns of a `.tsv`, `.csv` or `.jsonl`/`.json` file with a header row (or keys), as `{name: list}`; strict
     about fields."""
@@ -173,6 +173,7 @@ def _class_id(v, names: dict):
     if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)): return None
     return int(v) if float(v).is_integer() else None
 
+# %% ../nbs/11_glue.ipynb #df64450e
 def _label_values(task: GlueTask, values: Sequence, where: str, labeled: bool) -> np.ndarray:
     "Labels as float32 targets (regression) or int32 class ids, with -1 for missing (test rows)."
     if task.is_regression:
@@ -237,18 +238,6 @@ def load_hub_split(task: GlueTask | str, split: str, cache_dir: str | None = Non
     return task_columns(task, ds.to_dict(), labeled=split not in task.test_splits,
                         where=f"nyu-mll/glue {task.name} {split}")
 
-# %% ../nbs/11_glue.ipynb #b65a469a
-def encode_texts(tokenizer, texts_a: Sequence[str], texts_b: Sequence[str] | None = None,
-                 max_length: int = 512, single_segment: bool = False) -> dict:
-    "Token ids, token types and mask (int32, right-padded to `max_length`) of single texts or pairs."
-    if texts_b is not None and single_segment:
-        texts_a = [f"{a} {tokenizer.cls_token}, {b}" for a, b in zip(texts_a, texts_b)]
-        texts_b = None
-    enc = tokenizer(list(texts_a), None if texts_b is None else list(texts_b), truncation=True,
-                    max_length=max_length, padding="max_length", return_token_type_ids=True,
-                    return_attention_mask=True)
-    return {k: np.asarray(enc[k], np.int32) for k in ("input_ids", "token_type_ids", "attention_mask")}
-
 # %% ../nbs/11_glue.ipynb #e7072655
 def encode_split(task: GlueTask | str, columns: Mapping, tokenizer, max_length: int = 512,
                  single_segment: bool = False, chunk: int = 20_000) -> dict:
@@ -256,7 +245,8 @@ def encode_split(task: GlueTask | str, columns: Mapping, tokenizer, max_length: 
     task = get_task(task) if isinstance(task, str) else task
     a = columns[task.text_fields[0]]
     b = columns[task.text_fields[1]] if task.is_pair else None
-    parts = [encode_texts(tokenizer, a[i:i + chunk], None if b is None else b[i:i + chunk], max_length, single_segment)
+    if b is not None and single_segment: a, b = [f"{x} {tokenizer.cls_token}, {y}" for x, y in zip(a, b)], None
+    parts = [encode_texts(tokenizer, a[i:i + chunk], None if b is None else b[i:i + chunk], max_length)
              for i in tqdm(range(0, len(a), chunk), desc=f"tokenizing {task.name}", disable=len(a) <= chunk)]
     out = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     out["labels"], out["idx"] = np.asarray(columns["label"]), np.asarray(columns["idx"])
@@ -311,27 +301,6 @@ def reference_line(task: GlueTask | str) -> str:
              for model, scores in REFERENCE_SCORES.items() if task.name in scores]
     return "; ".join(parts)
 
-# %% ../nbs/11_glue.ipynb #29bcec47
-def bbc_split(split: str) -> dict:
-    "The BBC task's `train`, `validation` or `test` split as task columns (text, label, idx)."
-    if split not in ("train", "validation", "test"):
-        raise ValueError(f"the bbc task has splits train, validation and test, not {split!r} "
-                         "(the 'pretrain' articles are reserved for pretraining)")
-    task = get_task("bbc")
-    assert task.label_names == tuple(BBC_TOPICS), "topic order of bigs_nb.data changed"
-    seen, arts = set(), []
-    for s in ("pretrain", "train", "validation", "test"):   # keep the first copy of each text only
-        for a in bbc_articles(s):
-            if a["text"] not in seen and s == split: arts.append(a)
-            seen.add(a["text"])
-        if s == split: break
-    return task_columns(task, {"text": [a["text"] for a in arts], "label": [a["label"] for a in arts],
-                               "idx": list(range(len(arts)))}, where=f"bbc {split}")
-
-def majority_baseline(train_labels, eval_labels) -> float:
-    "Accuracy of always predicting the most frequent training label."
-    return float(np.mean(np.asarray(eval_labels) == np.bincount(np.asarray(train_labels)).argmax()))
-
 # %% ../nbs/11_glue.ipynb #f075b333
 def latest_pretrain_model(root: str | os.PathLike = "runs") -> Path:
     "The `model/` folder of the most recent `bigs pretrain` output under `root`."
@@ -377,94 +346,17 @@ def load_start_model(task: GlueTask | str, model=None, tokenizer=None, scratch: 
         m.config = with_task_labels(m.config, task)
     return m, tok
 
-# %% ../nbs/11_glue.ipynb #3819b93e
-# Two sets of S4D parameter names, one derived from the other. SSM_PARAM_NAMES (chapter 07): the dynamics, the
-# diagonal state matrix A (real, imaginary parts) and the step size; pretraining's `ssm_lr_mult` slows them and
-# spares them weight decay. FROZEN_SSM_PARAMS: the dynamics plus the read-out C and the skip D, i.e. every
-# parameter of an S4D, which the freeze variant holds fixed.
-FROZEN_SSM_PARAMS = (*SSM_PARAM_NAMES, "C", "D")
-
-def ssm_param_mask(params):
-    "A tree of bools: True for the S4D parameters (A_re, A_im, C, D, log_step of every fs4/bs4)."
-    def is_ssm(path, _):
-        names = [str(getattr(k, "key", k)) for k in path]
-        return names[-1] in FROZEN_SSM_PARAMS and any(n in ("fs4", "bs4") for n in names)
-    return jax.tree_util.tree_map_with_path(is_ssm, params)
-
-def pooler_kernel_mask(params):
-    "A tree of bools: True only for the pooler's dense kernel."
-    names = lambda path: [str(getattr(k, "key", k)) for k in path]
-    return jax.tree_util.tree_map_with_path(lambda p, _: names(p)[-3:] == ["pooler", "dense", "kernel"], params)
-
-def finetune_optimizer(params, total_steps: int, lr: float = 2e-5, weight_decay: float = 0.01, warmup: float = 0.1,
-                       b1: float = 0.9, b2: float = 0.999, eps: float = 1e-6, freeze_ssm: bool = False,
-                       pooler_scale: float | None = None):
-    """(optimizer, schedule) of the GLUE recipe; `freeze_ssm` zeroes SSM updates, `pooler_scale` divides the pooler
-    kernel's."""
-    schedule = make_schedule("linear", lr, total_steps, int(warmup * total_steps), end_ratio=0.0)
-    tx = make_optimizer(schedule, weight_decay=weight_decay, b1=b1, b2=b2, eps=eps)
-    if freeze_ssm: tx = optax.chain(tx, optax.masked(optax.set_to_zero(), ssm_param_mask(params)))
-    if pooler_scale is not None and pooler_scale > 1.0:   # see `rescale_pooler`: the pooler reads pooled / scale
-        tx = optax.chain(tx, optax.masked(optax.scale(1.0 / pooler_scale), pooler_kernel_mask(params)))
-    return tx, schedule
-
-# %% ../nbs/11_glue.ipynb #712c6bd1
-def task_loss(logits, labels, regression: bool):
-    "Mean cross-entropy over classes, or mean squared error of the single output for regression."
-    if regression: return jnp.mean((logits[:, 0] - labels) ** 2)
-    return optax.softmax_cross_entropy_with_integer_labels(logits, labels).mean()
-
-def task_objective(module, regression: bool):
-    "`loss_fn(params, batch, rng) -> (loss, {})` of a classifier `module` with dropout, for chapter 07's `make_step`."
-    def loss_fn(params, batch, rng):
-        out = module.apply({"params": params}, batch["input_ids"], batch["attention_mask"], batch["token_type_ids"],
-                           deterministic=False, rngs={"dropout": rng})
-        return task_loss(out.logits, batch["labels"], regression), {}
-    return loss_fn
-
-def make_finetune_step(module, tx, mesh, regression: bool):
-    """Deprecated (goes in the next version): `make_step(task_objective(module, regression), tx, mesh)`, whose step
-    returns `(state, metrics)`. This wrapper keeps the old `step(state, batch) -> (state, loss)`."""
-    warnings.warn("bigs_nb.glue.make_finetune_step is deprecated: use bigs_nb.train.make_step(task_objective(module, "
-                  "regression), tx, mesh)", DeprecationWarning, stacklevel=2)
-    step = make_step(task_objective(module, regression), tx, mesh)
-    def old_step(state, batch):
-        state, m = step(state, batch)
-        return state, m["loss"]
-    return old_step
-
-def make_predict(module, mesh):
-    "Jitted `predict(params, batch) -> logits` without dropout."
-    def predict(params, batch):
-        return module.apply({"params": params}, batch["input_ids"], batch["attention_mask"],
-                            batch["token_type_ids"]).logits
-    return jax.jit(predict, out_shardings=NamedSharding(mesh, P()))
-
-
 # %% ../nbs/11_glue.ipynb #7eb3cc22
-MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
-
 def local_rows(idx: np.ndarray) -> np.ndarray:
     "This process's contiguous part of a global batch's row indices (all of them on one host)."
     return np.array_split(idx, jax.process_count())[jax.process_index()]
 
-def _predict_batches(enc: Mapping, batch_size: int):
-    "This process's rows of each batch of an encoded split, in order (the last batch padded with its first row)."
-    n = len(enc["input_ids"])
-    for start in range(0, n, batch_size):
-        idx = np.arange(start, start + batch_size)
-        idx[idx >= n] = start
-        yield {k: enc[k][local_rows(idx)] for k in MODEL_INPUTS}
-
-def predict_logits(predict, params, enc: Mapping, batch_size: int, mesh) -> np.ndarray:
-    "Logits (n, num_labels) for an encoded split, in order (chapter 07's `evaluate` loop, the padding cut off)."
-    n = len(enc["input_ids"])
-    return evaluate(predict, params, _predict_batches(enc, batch_size), mesh, lambda out: np.concatenate(out)[:n])
-
-def logits_to_preds(logits: np.ndarray, task: GlueTask) -> np.ndarray:
-    "Class ids (argmax) or the regression output."
-    return logits[:, 0] if task.is_regression else logits.argmax(-1)
-
+def place_on(mesh) -> callable:
+    "`place(batch)` for chapter 07's loop: this process's rows of a global batch, sharded over `mesh`."
+    def place(batch: Mapping) -> dict:
+        rows = local_rows(np.arange(len(next(iter(batch.values())))))
+        return shard_batch({k: np.asarray(v)[rows] for k, v in batch.items()}, mesh)
+    return place
 
 # %% ../nbs/11_glue.ipynb #190dd10d
 @dataclass
@@ -530,7 +422,7 @@ FINETUNE_HELP = MappingProxyType(
         eval_steps="evaluate every N updates (and at each epoch end; 0: epoch ends only)",
         dropout="hidden_dropout_prob (default: the checkpoint's)",
         rescale_pooler="a new pooler reads the pooled vector divided by its RMS when that is > 1 (on for every task; "
-                       "see chapter 08)",
+                       "see chapter 11)",
         freeze_ssm="the freeze variant: A_re, A_im, C, D, log_step of every SSM get no updates",
         single_segment="join a pair into one segment 's1 [CLS], s2' with token type 0 (the freeze variant's input)",
         max_train_samples="use this many training rows (drawn at random) for a quick run",
@@ -584,11 +476,11 @@ def _take(cols: Mapping, n: int | None, seed: int = 0) -> dict:
     idx = np.sort(np.random.default_rng(seed).choice(total, n, replace=False))
     return {k: (v[idx] if isinstance(v, np.ndarray) else [v[i] for i in idx]) for k, v in cols.items()}
 
-def score_splits(task, predict, params, encoded: Mapping, batch_size, mesh) -> dict:
-    "Metrics (in %) and task score per evaluation split (each predicted by chapter 07's `evaluate` loop)."
+def score_splits(task, predict, params, encoded: Mapping, batch_size, place=None) -> dict:
+    "Metrics (in %) and task score per evaluation split: the `evaluate` of chapter 07's loop for a GLUE task."
     out = {}
     for split, enc in encoded.items():
-        preds = logits_to_preds(predict_logits(predict, params, enc, batch_size, mesh), task)
+        preds = logits_to_preds(predict_logits(predict, params, enc, batch_size, place), task.is_regression)
         m = {k: 100 * v for k, v in compute_metrics(task, preds, enc["labels"]).items()}
         out[split] = dict(m, score=task_score(m))
     return out
@@ -608,6 +500,15 @@ def rescale_pooler(model, enc: Mapping, n: int = 64) -> tuple[dict, float]:
     mask = pooler_kernel_mask(model.params)                # a new tree: the caller's model keeps its weights
     return jax.tree.map(lambda x, m: x / s if m else x, model.params, mask), s
 
+def pooler_kernel_mask(params):
+    "A tree of bools: True only for the pooler's dense kernel."
+    names = lambda path: [str(getattr(k, "key", k)) for k in path]
+    return jax.tree_util.tree_map_with_path(lambda p, _: names(p)[-3:] == ["pooler", "dense", "kernel"], params)
+
+def scale_pooler_updates(tx, params, scale: float | None):
+    "`tx`, then the pooler kernel's updates divided by `scale` (see `rescale_pooler`); `tx` itself unless scale > 1."
+    if scale is None or scale <= 1.0: return tx
+    return optax.chain(tx, optax.masked(optax.scale(1.0 / scale), pooler_kernel_mask(params)))
 
 # %% ../nbs/11_glue.ipynb #c6afc71b
 def _check_start(model, tokenizer, task: GlueTask, cfg: FinetuneConfig, n_dev: int) -> int:
@@ -650,7 +551,7 @@ class FinetuneRun:
     total: int
     pooler_scale: float | None
     state: dict
-    step: object                 # chapter 07's make_step
+    step: object                 # chapter 06's make_step of chapter 07's task_objective
     predict: object
     out: Path | None             # process 0 writes; None elsewhere or when nothing is saved
 
@@ -674,12 +575,14 @@ def setup_finetune(model, tokenizer, task: GlueTask | str, train: Mapping, evals
     total = max(1, int(round(cfg.epochs * steps_per_epoch)))
     params, pooler_scale = rescale_pooler(model, tr) if cfg.rescale_pooler else (model.params, None)
     tx, _ = finetune_optimizer(params, total, cfg.lr, cfg.weight_decay, cfg.warmup, cfg.b1, cfg.b2, cfg.eps,
-                               cfg.freeze_ssm, pooler_scale)
+                               cfg.freeze_ssm)
+    tx = scale_pooler_updates(tx, params, pooler_scale)
     out = Path(output_dir) if output_dir is not None and jax.process_index() == 0 else None   # one writer
     if out is not None: out.mkdir(parents=True, exist_ok=True)
+    step = make_step(task_objective(model.module, task.is_regression), tx, mesh)
+    predict = make_predict(model.module, out_shardings=NamedSharding(mesh, P()))
     return FinetuneRun(task, cfg, mesh, model, tokenizer, max_len, tr, ev, steps_per_epoch, total, pooler_scale,
-                       init_state(params, tx, cfg.seed, mesh), make_step(task_objective(model.module,
-                       task.is_regression), tx, mesh), make_predict(model.module, mesh), out)
+                       init_state(params, tx, cfg.seed, mesh), step, predict, out)
 
 
 # %% ../nbs/11_glue.ipynb #bbbbf351
@@ -693,58 +596,21 @@ def _new_report(run: FinetuneRun) -> dict:
         report["majority_baseline"] = 100 * majority_baseline(run.train["labels"], run.evals[run.main_split]["labels"])
     return report
 
-def _train_batch(run: FinetuneRun, perm: np.ndarray, i: int) -> dict:
-    "Batch `i` of an epoch's permutation: this process's rows, sharded over the mesh."
-    idx = local_rows(perm[i * run.cfg.batch_size:(i + 1) * run.cfg.batch_size])
-    return shard_batch({k: run.train[k][idx] for k in MODEL_INPUTS + ("labels",)}, run.mesh)
-
-def _evaluation(run: FinetuneRun, params, done: int, seconds: float) -> dict:
-    "One evaluation record: update, epoch, time, and per split the metrics (in %) and the task score."
-    return dict(step=done, epoch=round(done / run.steps_per_epoch, 3), elapsed_s=round(seconds, 1),
-                **score_splits(run.task, run.predict, params, run.evals, run.cfg.eval_batch_size, run.mesh))
-
-def _is_better(run: FinetuneRun, rec: dict, best: dict | None) -> bool:
-    "Does evaluation `rec` beat the best so far on the main split?"
-    return best is None or rec[run.main_split]["score"] > best[run.main_split]["score"]
-
 def _save_best(run: FinetuneRun, params):
     "Save the best model so far (released layout + tokenizer) to <output_dir>/best, when asked to."
     if run.out is not None and run.cfg.save_best:
         save_pretrained(type(run.model)(run.model.config, params=params), run.out / "best", tokenizer=run.tokenizer)
 
-
 # %% ../nbs/11_glue.ipynb #58ee55d8
-def finetune_loop(run: FinetuneRun) -> tuple[dict, dict, dict]:
-    """One pass per epoch (the incomplete last batch skipped), evaluating every `eval_steps` updates and at each
-    epoch's end; returns (report, final state, best params)."""
-    cfg, state, report, best_params = run.cfg, run.state, _new_report(run), None
-    rng, losses, done = np.random.default_rng(cfg.seed), [], 0
-    bar = tqdm(total=run.total, desc=f"finetune {run.task.name}", disable=not cfg.progress or jax.process_index() > 0,
-               unit="step")
-    t0 = time.perf_counter()
-    with bar:
-        while done < run.total:
-            perm = rng.permutation(len(run.train["labels"]))
-            for i in range(min(run.steps_per_epoch, run.total - done)):
-                state, m = run.step(state, _train_batch(run, perm, i))
-                done += 1
-                losses.append(float(m["loss"]))
-                bar.update(1)
-                post = dict(loss=f"{np.mean(losses[-10:]):.4f}")
-                if done % 10 == 0 or done == run.total:
-                    report["train_loss"].append(dict(step=done, loss=float(np.mean(losses[-10:]))))
-                if (cfg.eval_steps and done % cfg.eval_steps == 0) or i == run.steps_per_epoch - 1 or done == run.total:
-                    rec = _evaluation(run, state["params"], done, time.perf_counter() - t0)
-                    report["history"].append(rec)
-                    report["last"] = rec
-                    if _is_better(run, rec, report["best"]):
-                        report["best"], best_params = rec, jax.device_get(state["params"])
-                        _save_best(run, best_params)
-                    post["score"] = f"{rec[run.main_split]['score']:.2f}"
-                bar.set_postfix(post)
-    report["train_seconds"] = round(time.perf_counter() - t0, 1)
-    return report, state, best_params
-
+def run_loop(run: FinetuneRun) -> tuple[dict, dict, dict]:
+    """Chapter 07's `finetune_loop` on a run: batches placed on the mesh, evaluation by the task's metrics, the best
+    model saved; returns (report, final state, best params)."""
+    cfg, place = run.cfg, place_on(run.mesh)
+    evaluate = lambda params: score_splits(run.task, run.predict, params, run.evals, cfg.eval_batch_size, place)
+    loop, state, best_params = finetune_loop(run.step, run.state, run.train, evaluate, run.total, cfg.batch_size,
+                                             cfg.eval_steps, cfg.seed, place, lambda p: _save_best(run, p),
+                                             progress=cfg.progress and jax.process_index() == 0)
+    return {**_new_report(run), **loop}, state, best_params
 
 # %% ../nbs/11_glue.ipynb #87d86a92
 def _predict_tests(run: FinetuneRun, best_params, tests: Mapping[str, Mapping]) -> dict:
@@ -753,8 +619,8 @@ def _predict_tests(run: FinetuneRun, best_params, tests: Mapping[str, Mapping]) 
     best_on_mesh = jax.device_put(best_params, NamedSharding(run.mesh, P()))   # the state's layout: no recompile
     for split, cols in tests.items():
         e = encode_split(run.task, cols, run.tokenizer, run.max_len, run.cfg.single_segment)
-        preds = logits_to_preds(predict_logits(run.predict, best_on_mesh, e, run.cfg.eval_batch_size, run.mesh),
-                                run.task)
+        logits = predict_logits(run.predict, best_on_mesh, e, run.cfg.eval_batch_size, place_on(run.mesh))
+        preds = logits_to_preds(logits, run.task.is_regression)
         if (e["labels"] != -1).all():            # labeled (BBC): score it too
             m = {k: 100 * v for k, v in compute_metrics(run.task, preds, e["labels"]).items()}
             test[split] = dict(m, score=task_score(m))
@@ -767,7 +633,7 @@ def finetune(model, tokenizer, task: GlueTask | str, train: Mapping, evals: Mapp
              output_dir=None, devices=None) -> dict:
     "Finetune a sequence classifier (`BiGSForSequenceClassification` or alike) on task columns; returns the report."
     run = setup_finetune(model, tokenizer, task, train, evals, cfg, output_dir, devices)
-    report, state, best_params = finetune_loop(run)
+    report, state, best_params = run_loop(run)
     if tests: report.update(_predict_tests(run, best_params, tests))
     if run.out is not None:
         (run.out / "results.json").write_text(json.dumps(report, indent=2))
@@ -777,27 +643,6 @@ def finetune(model, tokenizer, task: GlueTask | str, train: Mapping, evals: Mapp
 
 
 # %% ../nbs/11_glue.ipynb #6f2e85d5
-def plot_finetune(report: Mapping, out=None, ax=None, label: str | None = None):
-    "Evaluation score against update (and the training loss) of a finetuning report; saved to `out` if given."
-    import matplotlib.pyplot as plt
-    own = ax is None
-    if own: fig, (ax, ax2) = plt.subplots(1, 2, figsize=(9, 3.2))
-    hist = report["history"]
-    for split in report["eval_rows"]:
-        ax.plot([h["step"] for h in hist], [h[split]["score"] for h in hist], "o-",
-                label=f"{label or report['task']} {split}")
-    if report.get("majority_baseline") is not None:
-        ax.axhline(report["majority_baseline"], color="gray", ls="--", label="majority class")
-    ax.set(xlabel="update", ylabel="score (%)")
-    ax.legend(fontsize=8)
-    if not own: return ax
-    ax2.plot([r["step"] for r in report["train_loss"]], [r["loss"] for r in report["train_loss"]])
-    ax2.set(xlabel="update", ylabel="training loss")
-    fig.tight_layout()
-    if out is not None: fig.savefig(out, dpi=100)
-    plt.close(fig)
-    return fig
-
 def format_report(report: Mapping) -> str:
     "A few lines: best and last evaluation per split, test scores, the published reference."
     fmt = lambda r: " ".join(f"{k} {v:.2f}" for k, v in r.items() if k != "score")
@@ -868,7 +713,7 @@ def run_finetune(cfg: FinetuneConfig, devices=None, verbose: bool = True) -> dic
 
 # %% ../nbs/11_glue.ipynb #3fa8d69e
 def finetune_parser() -> argparse.ArgumentParser:
-    "The argument parser of `bigs finetune`: one flag per FinetuneConfig field (chapter 07's `add_config_flags`)."
+    "The argument parser of `bigs finetune`: one flag per FinetuneConfig field (chapter 10's `add_config_flags`)."
     p = argparse.ArgumentParser(prog="bigs finetune", formatter_class=HelpFormatter,
                                 description=(
         "Finetune BiGS on a GLUE task (" + ", ".join(t for t in TASKS if t not in ("bbc", "ax")) + ") or the offline "
@@ -885,5 +730,5 @@ def finetune_main(argv: Sequence[str] | None = None) -> int:
     run_finetune(FinetuneConfig(**args))
     return 0
 
-LAUNCH_COMMANDS["finetune"] = "bigs_nb.glue:finetune_main"      # `launch_local(["finetune", ...])`, chapter 07
+LAUNCH_COMMANDS["finetune"] = "bigs_nb.glue:finetune_main"      # `launch_local(["finetune", ...])`, chapter 10
 
