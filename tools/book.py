@@ -338,7 +338,7 @@ def readme_from_index(root: Path) -> tuple[str, bytes | None]:
     parts, png = [], None
     for cell in read(root / "nbs" / "index.ipynb")["cells"]:
         if cell["cell_type"] == "markdown":
-            parts.append(re.sub(r"\]\((\d\d_\w+\.ipynb)\)", r"](nbs/\1)", cell["source"]))
+            parts.append(re.sub(r"\]\(((?:\d\d_\w+\.ipynb)|images/[^)]+)\)", r"](nbs/\1)", cell["source"]))
             continue
         images = [o["data"]["image/png"] for o in cell.get("outputs", []) if "image/png" in o.get("data", {})]
         if images:
@@ -359,8 +359,13 @@ def cmd_readme(args) -> int:
 
 
 # ---------------------------------------------------------------- the docs site
+COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
+LOCAL_BADGE = "images/colab-badge.svg"      # nbs/images/colab-badge.svg: the site serves its own copy
+
+
 def staged_cell(cell) -> dict | None:
     "A notebook cell as the site shows it: nbdev directives become myst-nb tags and leave the source."
+    if cell["cell_type"] == "markdown": return dict(cell, source=cell["source"].replace(COLAB_BADGE, LOCAL_BADGE))
     if cell["cell_type"] != "code": return cell
     ds = directives(cell)
     if any(d.startswith(("default_exp", "hide")) for d in ds): return None
@@ -368,6 +373,7 @@ def staged_cell(cell) -> dict | None:
     tags = []
     if any(d.startswith("echo: false") for d in ds): tags.append("remove-input")
     if any(d.startswith("output: false") for d in ds): tags.append("remove-output")
+    if any(d.startswith("code-fold: true") for d in ds): tags.append("hide-input")     # shown folded
     cell["metadata"] = dict(cell.get("metadata", {}), tags=tags) if tags else cell.get("metadata", {})
     return cell
 
@@ -376,11 +382,10 @@ API_PAGE = "# API reference\n\nEvery exported name, module by module, from its d
 
 
 def stage_docs(dest: Path, names=()) -> None:
-    "Copy conf, static files, the chapters (directives turned into tags) and the API pages into `dest`."
-    import jupyter_server_mathjax
+    "Copy conf, static files, images, the chapters (directives turned into tags) and the API pages into `dest`."
     if dest.exists(): shutil.rmtree(dest)
     shutil.copytree(ROOT / "docs", dest)
-    shutil.copytree(Path(jupyter_server_mathjax.__file__).parent / "static", dest / "_static" / "mathjax")
+    shutil.copytree(NBS / "images", dest / "images")     # pictures the pages link to, the Colab badge among them
     pages = chapters(names)
     if NBS / "index.ipynb" not in pages: pages = [NBS / "index.ipynb"] + pages
     mods = []
