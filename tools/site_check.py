@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-PAGE_TIMEOUT_S = 60            # a page loads, typesets and goes quiet within this (2 busy cores: generous)
+PAGE_TIMEOUT_S = 30            # a page loads, typesets and goes quiet within this (about 5 s on 2 busy cores)
 
 # TeX that a reader should never see as text: the delimiters MathJax looks for, environments, common macros,
 # and $...$ around something that is not a price.
