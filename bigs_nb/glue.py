@@ -20,7 +20,8 @@ from scipy import stats
 from sklearn import metrics as skm
 from tqdm.auto import tqdm
 
-from .model import BiGSConfig, BiGSForSequenceClassification, masked_mean
+from .modules import BiGSConfig, masked_mean
+from .model import BiGSForSequenceClassification
 from .hub import load_tokenizer, check_tokenizer, save_pretrained
 from .train import make_mesh, shard_batch, init_state, make_step
 from .train import maybe_initialize_distributed, add_launch_flags, pop_launch_flags

@@ -3,6 +3,8 @@
     python tools/book.py run [CHAPTER ...]   execute the chapters in order and store their outputs in place
     python tools/book.py unrun               list the code cells `run` leaves unexecuted, and why
     python tools/book.py tidy [CHAPTER ...]  re-apply `run`'s output rules to stored outputs (no execution)
+    python tools/book.py numbers [CHAPTER]   list the numbers in prose that no stored output of their chapter shows
+    python tools/book.py imports             the package's import graph in chapter order (a later chapter is an error)
     python tools/book.py check               the rules CI enforces on stored outputs and on the README's table
     python tools/book.py selftest            show that `check` fails on a deliberately bad notebook of each kind
     python tools/book.py docs [CHAPTER ...]  build the docs site into _docs/ (Sphinx + myst-nb, warnings are errors)
@@ -259,12 +261,132 @@ def check_tables(root: Path) -> list[str]:
     return problems
 
 
+# ---------------------------------------------------------------- numbers in prose are outputs
+# A number in a chapter's prose that looks measured must be shown by a stored output of the same chapter.
+PROSE_NUMBER = re.compile(r"(?<![\w.,/#-])(\d+(?:\.\d+)?e[-+]?\d+|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+)"
+                          r"(?![\w]*\.?\d|,\d)")
+OUTPUT_NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?(?:[eE][-+]?\d+)?")
+NOT_MEASURED = re.compile(r"<!--\s*not measured:(.*?)-->", re.S)
+NOT_PROSE = [re.compile(r, re.S) for r in (r"```.*?```", r"~~~.*?~~~", r"`[^`\n]*`", r"\$\$.*?\$\$", r"\$[^$\n]+\$",
+                                           r"\\\(.*?\\\)", r"\]\([^)]*\)", r"<!--.*?-->", r"<[^>\n]*>", r"https?://\S+")]
+
+
+def prose_numbers(md: str) -> list[str]:
+    "The measured-looking numbers of a markdown cell: decimals, e-notation, comma-grouped integers; minus exemptions."
+    exempt = {t.strip(",;") for m in NOT_MEASURED.finditer(md) for t in m.group(1).split()}
+    for rx in NOT_PROSE: md = rx.sub(" ", md)
+    return [n for n in PROSE_NUMBER.findall(md) if n not in exempt]
+
+
+def output_text(cell) -> str:
+    "Everything a code cell's stored outputs show as text (images left out)."
+    parts = []
+    for o in cell.get("outputs", []):
+        if o.get("output_type") == "stream": parts.append("".join(o.get("text", "")))
+        for mime in ("text/plain", "text/markdown", "text/html", "text/latex"):
+            v = o.get("data", {}).get(mime)
+            if v: parts.append("".join(v))
+    return "\n".join(parts)
+
+
+def output_values(nb: dict) -> list[float]:
+    "Every number printed by the notebook's stored outputs, as a float."
+    text = "\n".join(output_text(c) for c in nb["cells"] if c["cell_type"] == "code")
+    return sorted({float(m.replace(",", "")) for m in OUTPUT_NUMBER.findall(text)})
+
+
+def tolerance(n: str) -> float:
+    "Half a unit of the last digit a prose number states: 63.6 -> 0.05, 2.86e-6 -> 5e-9, 16,500 -> 50."
+    n = n.replace(",", "")
+    if "e" in n:
+        mant, exp = n.split("e")
+        k = len(mant.split(".")[1]) if "." in mant else 0
+        return 0.5 * 10.0 ** (int(exp) - k)
+    if "." in n: return 0.5 * 10.0 ** -len(n.split(".")[1])
+    return 0.5 * 10.0 ** (len(n) - len(n.rstrip("0")))
+
+
+def shown(n: str, values: list[float]) -> bool:
+    "Does some output value round to the prose number `n` at the precision `n` is written with?"
+    import bisect
+    p, tol = float(n.replace(",", "")), tolerance(n) * (1 + 1e-9)
+    i = bisect.bisect_left(values, p - tol)
+    return i < len(values) and values[i] <= p + tol
+
+
+def unshown_numbers(path: Path) -> list[tuple[int, str]]:
+    "(cell index, number) for each measured-looking prose number that no stored output of the notebook shows."
+    nb = read(path)
+    values = output_values(nb)
+    return [(i, n) for i, c in enumerate(nb["cells"]) if c["cell_type"] == "markdown"
+            for n in dict.fromkeys(prose_numbers(c["source"])) if not shown(n, values)]
+
+
+def check_numbers(path: Path) -> list[str]:
+    return [f"{path.name} cell {i}: the number {n} in prose is shown by no stored output of the chapter (print it "
+            f"from the cell that measures it, or mark a setting or a published figure <!-- not measured: {n} -->)"
+            for i, n in unshown_numbers(path)]
+
+
+def cmd_numbers(args) -> int:
+    "List the prose numbers no output shows, chapter by chapter, with the sentence around each."
+    total = 0
+    for path in chapters(args.chapters):
+        nb, found = read(path), unshown_numbers(path)
+        total += len(found)
+        for i, n in found:
+            text = re.sub(r"\s+", " ", nb["cells"][i]["source"])
+            at = text.find(n)
+            print(f"{path.stem} cell {i}: {n:<10} ...{text[max(0, at - 60):at + len(n) + 30]}...")
+    print(f"book numbers: {total} prose numbers shown by no output")
+    return 1 if total else 0
+
+
+# ---------------------------------------------------------------- chapters import only the chapters before them
+def package_imports(root: Path) -> dict[str, set[str]]:
+    "For each module of the package, the package modules it imports anywhere (module level or inside a function)."
+    import ast
+    graph = {}
+    for py in sorted((root / "bigs_nb").glob("*.py")):
+        if py.stem.startswith("_"): continue
+        found = set()
+        for node in ast.walk(ast.parse(py.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                if node.level == 1 and node.module: found.add(node.module.split(".")[0])
+                elif node.level == 1: found |= {a.name for a in node.names}
+                elif (node.module or "").startswith("bigs_nb."): found.add(node.module.split(".")[1])
+            elif isinstance(node, ast.Import):
+                found |= {a.name.split(".")[1] for a in node.names if a.name.startswith("bigs_nb.")}
+        graph[py.stem] = found - {py.stem, "__version__"}
+    return graph
+
+
+def check_imports(root: Path) -> list[str]:
+    "Every module imports only modules whose chapters come before its own (so there is no import cycle)."
+    order = {m: nb for nb, m in notebook_modules(root / "nbs") if m}
+    return [f"bigs_nb/{m}.py (chapter {order[m]}) imports bigs_nb.{d} (chapter {order.get(d, '?')}), which does not "
+            f"come before it" for m, deps in package_imports(root).items() if m in order
+            for d in sorted(deps) if d not in order or order[d] >= order[m]]
+
+
+def cmd_imports(args) -> int:
+    "Print the package's import graph in chapter order, and any import that breaks the order."
+    order = {m: nb for nb, m in notebook_modules(NBS) if m}
+    graph = package_imports(ROOT)
+    for m in sorted(graph, key=lambda m: order.get(m, "zz")):
+        deps = sorted(graph[m], key=lambda d: order.get(d, "zz"))
+        print(f"{order.get(m, '?'):<12} {m:<9} <- {', '.join(deps) or '-'}")
+    problems = check_imports(ROOT)
+    for p in problems: print(f"book imports: {p}")
+    return 1 if problems else 0
+
+
 def check_book(root: Path) -> list[str]:
-    problems = check_tables(root)
+    problems = check_tables(root) + (check_imports(root) if (root / "bigs_nb").exists() else [])
     if (root / "nbs" / "index.ipynb").exists() and readme_from_index(root)[0] != (root / "README.md").read_text():
         problems.append("README.md is not what nbs/index.ipynb says: run `python tools/book.py readme`")
     for p in [root / "nbs" / "index.ipynb"] + sorted((root / "nbs").glob("[0-9][0-9]_*.ipynb")):
-        if p.exists(): problems += check_notebook(p)
+        if p.exists(): problems += check_notebook(p) + check_numbers(p)
     return problems
 
 
@@ -286,6 +408,10 @@ def _code(src, outputs=()):
             "outputs": list(outputs)}
 
 
+def _prose(src):
+    return {"cell_type": "markdown", "id": "p", "metadata": {}, "source": src}
+
+
 def _write_book(root: Path, cells, readme_rows=("| `00_x` | `bigs_nb.x` | x |",)):
     (root / "nbs").mkdir(parents=True, exist_ok=True)
     (root / "nbs" / "00_x.ipynb").write_text(json.dumps(_nb(cells)))
@@ -304,6 +430,7 @@ def cmd_selftest(args) -> int:
     out = {"output_type": "stream", "name": "stdout", "text": "4\n"}
     tb = {"output_type": "error", "ename": "ValueError", "evalue": "bad", "traceback": ["Traceback ..."]}
     md = {"cell_type": "markdown", "id": "m", "metadata": {}, "source": "This cell needs the network."}
+    took = {"output_type": "stream", "name": "stdout", "text": "took 1.2516 s, 4.04 GB\n"}
     good = [_code("#| default_exp x"), _code("2 + 2", [out]), md, _code("#| hub\nload()")]
     cases = {
         "good": (good, None, None),
@@ -315,6 +442,10 @@ def cmd_selftest(args) -> int:
         "README not from the front page": (good, None, "README.md is not what nbs/index.ipynb says"),
         "unannounced hub cell": ([_code("#| default_exp x"), _code("2 + 2", [out]), _code("#| hub\nf()")], None,
                                  "says why this cell is not run"),
+        "number shown by an output": (good + [_prose("It took 1.25 s and 4.0 GB."), _code("t", [took])], None, None),
+        "setting marked as not measured": (good + [_prose("lr 3e-3 <!-- not measured: 3e-3 -->")], None, None),
+        "drifted number in prose": (good + [_prose("It took 1.23 s."), _code("t", [took])], None,
+                                    "the number 1.23 in prose is shown by no stored output"),
     }
     failed = 0
     for name, (cells, rows, expect) in cases.items():
@@ -325,6 +456,17 @@ def cmd_selftest(args) -> int:
         ok = (not problems) if expect is None else any(expect in p for p in problems)
         failed += not ok
         print(f"book selftest: {name:<31} {'ok' if ok else 'WRONG'}: {problems or 'no problems'}")
+    with tempfile.TemporaryDirectory() as d:     # a chapter's module importing a later chapter's module
+        root = Path(d)
+        _write_book(root, good)
+        (root / "nbs" / "01_y.ipynb").write_text(json.dumps(_nb([_code("#| default_exp y"), _code("1", [out])])))
+        (root / "bigs_nb").mkdir()
+        (root / "bigs_nb" / "x.py").write_text("def f():\n    from .y import g\n    return g\n")
+        (root / "bigs_nb" / "y.py").write_text("def g(): return 1\n")
+        problems = check_imports(root)
+        ok = any("imports bigs_nb.y" in p for p in problems)
+        failed += not ok
+        print(f"book selftest: {'import of a later chapter':<31} {'ok' if ok else 'WRONG'}: {problems or 'none'}")
     return 1 if failed else 0
 
 
@@ -338,7 +480,7 @@ def readme_from_index(root: Path) -> tuple[str, bytes | None]:
     parts, png = [], None
     for cell in read(root / "nbs" / "index.ipynb")["cells"]:
         if cell["cell_type"] == "markdown":
-            parts.append(re.sub(r"\]\((\d\d_\w+\.ipynb)\)", r"](nbs/\1)", cell["source"]))
+            parts.append(re.sub(r"\]\(((?:\d\d_\w+\.ipynb)|images/[^)]+)\)", r"](nbs/\1)", cell["source"]))
             continue
         images = [o["data"]["image/png"] for o in cell.get("outputs", []) if "image/png" in o.get("data", {})]
         if images:
@@ -359,8 +501,13 @@ def cmd_readme(args) -> int:
 
 
 # ---------------------------------------------------------------- the docs site
+COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
+LOCAL_BADGE = "images/colab-badge.svg"      # nbs/images/colab-badge.svg: the site serves its own copy
+
+
 def staged_cell(cell) -> dict | None:
     "A notebook cell as the site shows it: nbdev directives become myst-nb tags and leave the source."
+    if cell["cell_type"] == "markdown": return dict(cell, source=cell["source"].replace(COLAB_BADGE, LOCAL_BADGE))
     if cell["cell_type"] != "code": return cell
     ds = directives(cell)
     if any(d.startswith(("default_exp", "hide")) for d in ds): return None
@@ -368,6 +515,7 @@ def staged_cell(cell) -> dict | None:
     tags = []
     if any(d.startswith("echo: false") for d in ds): tags.append("remove-input")
     if any(d.startswith("output: false") for d in ds): tags.append("remove-output")
+    if any(d.startswith("code-fold: true") for d in ds): tags.append("hide-input")     # shown folded
     cell["metadata"] = dict(cell.get("metadata", {}), tags=tags) if tags else cell.get("metadata", {})
     return cell
 
@@ -376,11 +524,10 @@ API_PAGE = "# API reference\n\nEvery exported name, module by module, from its d
 
 
 def stage_docs(dest: Path, names=()) -> None:
-    "Copy conf, static files, the chapters (directives turned into tags) and the API pages into `dest`."
-    import jupyter_server_mathjax
+    "Copy conf, static files, images, the chapters (directives turned into tags) and the API pages into `dest`."
     if dest.exists(): shutil.rmtree(dest)
     shutil.copytree(ROOT / "docs", dest)
-    shutil.copytree(Path(jupyter_server_mathjax.__file__).parent / "static", dest / "_static" / "mathjax")
+    shutil.copytree(NBS / "images", dest / "images")     # pictures the pages link to, the Colab badge among them
     pages = chapters(names)
     if NBS / "index.ipynb" not in pages: pages = [NBS / "index.ipynb"] + pages
     mods = []
@@ -417,16 +564,17 @@ def cmd_docs(args) -> int:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="book", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
-    for name in ("run", "unrun", "docs", "tidy"):
+    for name in ("run", "unrun", "docs", "tidy", "numbers"):
         s = sub.add_parser(name)
         s.add_argument("chapters", nargs="*", help="chapter file names or numbers (default: the whole book)")
         if name == "run": s.add_argument("--timeout", type=int, default=1800, help="seconds allowed per cell")
     sub.add_parser("check")
+    sub.add_parser("imports")
     sub.add_parser("readme")
     sub.add_parser("selftest")
     args = p.parse_args(argv)
     return {"run": cmd_run, "unrun": cmd_unrun, "check": cmd_check, "selftest": cmd_selftest,
-            "docs": cmd_docs, "readme": cmd_readme,
+            "docs": cmd_docs, "readme": cmd_readme, "numbers": cmd_numbers, "imports": cmd_imports,
             "tidy": cmd_tidy}[args.cmd](args)
 
 
