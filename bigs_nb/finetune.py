@@ -16,7 +16,7 @@ import optax
 from tqdm.auto import tqdm
 
 from .data import bbc_articles
-from .model import BiGSConfig, BiGSForSequenceClassificationModule
+from .modules import BiGSConfig, BiGSForSequenceClassificationModule
 from .train import SSM_PARAM_NAMES, make_schedule, make_optimizer
 
 # %% auto #0
