@@ -23,9 +23,10 @@ from tqdm.auto import tqdm
 from .model import BiGSConfig, BiGSForSequenceClassification, masked_mean
 from .hub import load_tokenizer, check_tokenizer, save_pretrained
 from .data import bbc_articles, BBC_TOPICS
-from .train import make_schedule, make_optimizer, make_mesh, shard_batch, init_state
+from .pretrain import make_schedule, make_optimizer, init_state, SSM_PARAM_NAMES, make_step
+from .train import make_mesh, shard_batch
 from .train import maybe_initialize_distributed, add_launch_flags, pop_launch_flags
-from .train import SSM_PARAM_NAMES, LAUNCH_COMMANDS, add_config_flags, evaluate, make_step
+from .train import LAUNCH_COMMANDS, add_config_flags, evaluate
 from .train import HelpFormatter
 
 # %% auto #0
