@@ -31,9 +31,8 @@ from .modules import BiGSConfig, BiGSModule
 from .model import BiGSForMaskedLM
 from .s4d import ComputeOptions
 from .conv import auto_impl, time_calls, time_convs
-from .train import (HelpFormatter, PretrainConfig, add_config_flags, init_state, make_mesh, make_optimizer,
-                           make_step, mlm_objective,
-                           shard_batch, make_train_step as _pretrain_step)
+from .pretrain import init_state, make_optimizer, make_step, mlm_objective, make_train_step as _pretrain_step
+from .train import HelpFormatter, PretrainConfig, add_config_flags, make_mesh, shard_batch
 
 # %% auto #0
 __all__ = ['BENCH_MODES', 'TABLE_HEADER', 'DEVICE_PEAK_TFLOPS', 'BENCH_HELP', 'fft_flops', 'conv_flops_per_token',

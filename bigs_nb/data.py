@@ -307,27 +307,32 @@ def _import_h5py():
         raise ImportError("reading HDF5 shards needs h5py: pip install 'bigs_nb[hdf5]' (or pip install h5py)") from e
     return h5py
 
+def _shard_paths(paths: str | Path | Sequence) -> list[str]:
+    "The .hdf5/.h5 files of `paths` (files, or folders whose shards are taken), sorted."
+    paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    found = sorted(
+        str(f)
+        for p in map(Path, paths)
+        for f in (sorted(p.glob("*.hdf5")) + sorted(p.glob("*.h5")) if p.is_dir() else [p])
+    )
+    if not found: raise FileNotFoundError(f"no .hdf5/.h5 files in {paths}")
+    return found
+
+def _open_shard(h5py, path: str):
+    "One shard, open for reading, checked to hold the BERT pretraining fields."
+    f = h5py.File(path, "r")
+    missing = [k for k in H5_FIELDS if k not in f]
+    if missing: raise ValueError(f"{path}: not a BERT pretraining shard, missing fields {missing}")
+    return f
 
 # %% ../nbs/05_data.ipynb #cad197d9
 class H5Dataset:
     "Static-mask pretraining examples from NVIDIA-format HDF5 shards; `get(indices, epoch)` gives a batch dict."
     def __init__(self, paths: str | Path | Sequence):
         h5py = _import_h5py()
-        paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
-        self.paths = sorted(
-            str(f)
-            for p in map(Path, paths)
-            for f in (sorted(p.glob("*.hdf5")) + sorted(p.glob("*.h5")) if p.is_dir() else [p])
-        )
-        if not self.paths: raise FileNotFoundError(f"no .hdf5/.h5 files in {paths}")
-        self._files, sizes = {}, []
-        for p in self.paths:
-            f = h5py.File(p, "r")
-            missing = [k for k in H5_FIELDS if k not in f]
-            if missing: raise ValueError(f"{p}: not a BERT pretraining shard, missing fields {missing}")
-            self._files[p] = f
-            sizes.append(len(f["input_ids"]))
-        self.offsets = np.concatenate([[0], np.cumsum(sizes)])
+        self.paths = _shard_paths(paths)
+        self._files = {p: _open_shard(h5py, p) for p in self.paths}
+        self.offsets = np.concatenate([[0], np.cumsum([len(self._files[p]["input_ids"]) for p in self.paths])])
         f0 = self._files[self.paths[0]]
         self.seq_len, self.max_predictions = f0["input_ids"].shape[1], f0["masked_lm_positions"].shape[1]
 
@@ -354,6 +359,11 @@ class H5Dataset:
             masked_lm_weights=(pos > 0).astype(np.float32),
         )
 
+# %% ../nbs/05_data.ipynb #33f3a164
+def _epoch_order(n: int, seed: int, epoch: int, shuffle: bool) -> np.ndarray:
+    "The order in which epoch `epoch` visits `n` examples: a permutation drawn from (seed, epoch), or 0..n-1."
+    return np.random.default_rng([seed, epoch]).permutation(n) if shuffle else np.arange(n)
+
 # %% ../nbs/05_data.ipynb #26c7ce75
 class BatchIterator:
     "Global batches of `dataset` (per-epoch shuffle, this process's slice); the state is the step number."
@@ -372,11 +382,7 @@ class BatchIterator:
         "Global example indices of batch `step` (all processes)."
         epoch, i = divmod(step, self.steps_per_epoch)
         if self._perm[0] != epoch:
-            n = len(self.dataset)
-            self._perm = (
-                epoch,
-                np.random.default_rng([self.seed, epoch]).permutation(n) if self.shuffle else np.arange(n),
-            )
+            self._perm = (epoch, _epoch_order(len(self.dataset), self.seed, epoch, self.shuffle))
         return self._perm[1][i * self.batch_size:(i + 1) * self.batch_size]
 
     def batch(self, step: int) -> dict:

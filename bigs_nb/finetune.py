@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 
 from .data import bbc_articles
 from .modules import BiGSConfig, BiGSForSequenceClassificationModule
-from .train import SSM_PARAM_NAMES, make_schedule, make_optimizer
+from .pretrain import SSM_PARAM_NAMES, make_schedule, make_optimizer
 
 # %% auto #0
 __all__ = ['MODEL_INPUTS', 'FROZEN_SSM_PARAMS', 'bbc_split', 'majority_baseline', 'encode_texts', 'new_classifier', 'with_body',

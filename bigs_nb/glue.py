@@ -23,7 +23,8 @@ from tqdm.auto import tqdm
 from .modules import BiGSConfig, masked_mean
 from .model import BiGSForSequenceClassification
 from .hub import load_tokenizer, check_tokenizer, save_pretrained
-from .train import make_mesh, shard_batch, init_state, make_step
+from .pretrain import init_state, make_step
+from .train import make_mesh, shard_batch
 from .train import maybe_initialize_distributed, add_launch_flags, pop_launch_flags
 from .train import LAUNCH_COMMANDS, add_config_flags, HelpFormatter
 from .finetune import MODEL_INPUTS, bbc_split, majority_baseline, encode_texts, task_objective

@@ -1,4 +1,4 @@
-"""Masked-language-model pretraining of BiGS: AdamW and its schedules, the loss at masked positions only, data parallelism with `jit` and `NamedSharding`, exact resume from orbax checkpoints, and the `bigs pretrain` command.
+"""The workshop around chapter 06's train step: data parallelism with `jit` and `NamedSharding`, orbax checkpoints and exact resume, the run configuration, signals, several processes, the command-line flags, `bigs pretrain` and `launch_local`.
 
 Docs: https://bigs-nb.github.io/bigs_nb/train.html.md"""
 
@@ -6,53 +6,31 @@ Docs: https://bigs-nb.github.io/bigs_nb/train.html.md"""
 
 # %% ../nbs/10_train.ipynb #e3c19955
 from __future__ import annotations
-import argparse, contextlib, dataclasses, functools, json, logging, math, os, shutil, signal, sys, threading, time
-import warnings
+import argparse, contextlib, dataclasses, json, logging, math, os, shutil, signal, sys, threading, time
 from dataclasses import dataclass, asdict, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping, Sequence
 import numpy as np
 import jax, jax.numpy as jnp
-import optax
 from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
 from tqdm.auto import tqdm
 from .data import (MLMDataset, H5Dataset, BatchIterator, load_texts, train_tokenizer,
                    check_mlm_tokenizer, pack_blocks, reuse_tokenizer, tokenizer_settings, SPECIAL_TOKENS)
+from .pretrain import (SCHEDULES, make_schedule, make_optimizer, init_state, make_train_step, make_eval_step,
+                              mlm_metrics, make_stream_probe)
 from .modules import BiGSConfig
 from .model import BiGSForMaskedLM, save_pretrained
 from .hub import load_tokenizer
 
 # %% auto #0
-__all__ = ['SSM_PARAM_NAMES', 'SCHEDULES', 'LAUNCH_ENV', 'STOP_REASONS', 'LAUNCH_HELP', 'RESUME_FREE', 'PRETRAIN_HELP',
-           'LAUNCH_COMMANDS', 'decay_mask', 'ssm_labels', 'enable_compile_cache', 'make_schedule', 'make_optimizer',
-           'mlm_loss', 'mlm_logits', 'make_mesh', 'shard_batch', 'init_state', 'launch_settings',
-           'maybe_initialize_distributed', 'lead_first', 'process_sum', 'agree_stop', 'add_config_flags',
-           'HelpFormatter', 'LaunchFlags', 'add_launch_flags', 'pop_launch_flags', 'mlm_objective', 'train_step',
-           'make_step', 'make_train_step', 'make_stream_probe', 'make_eval_step', 'evaluate', 'mlm_metrics',
-           'CheckpointMismatch', 'Checkpoints', 'PretrainConfig', 'Subset', 'prepare_data', 'plot_metrics',
-           'check_pretrain_config', 'PretrainRun', 'setup_pretrain', 'StopSignals', 'train_loop', 'finish_pretrain',
-           'pretrain', 'pretrain_parser', 'pretrain_main', 'launch_local']
-
-# %% ../nbs/10_train.ipynb #fa507e8d
-SSM_PARAM_NAMES = ("A_re", "A_im", "log_step")   # an S4D's dynamics: A (real, imaginary parts), the step size
-
-def _path_names(path) -> list[str]:
-    "The string keys of a pytree path."
-    return [str(getattr(k, "key", getattr(k, "name", k))) for k in path]
-
-def decay_mask(params, exclude_ssm: bool = False):
-    "A tree of bools: True where weight decay applies (not biases, LayerNorm scales, or SSM dynamics if asked)."
-    def keep(path, _):
-        names = _path_names(path)
-        if names[-1] == "bias" or any("LayerNorm" in n or "layer_norm" in n for n in names): return False
-        return not (exclude_ssm and names[-1] in SSM_PARAM_NAMES)
-    return jax.tree_util.tree_map_with_path(keep, params)
-
-def ssm_labels(params):
-    "Label each leaf 'ssm' (A_re, A_im, log_step) or 'default', for optax.multi_transform."
-    return jax.tree_util.tree_map_with_path(
-        lambda path, _: "ssm" if _path_names(path)[-1] in SSM_PARAM_NAMES else "default", params)
+__all__ = ['LAUNCH_ENV', 'STOP_REASONS', 'LAUNCH_HELP', 'RESUME_FREE', 'PRETRAIN_HELP', 'LAUNCH_COMMANDS', 'enable_compile_cache',
+           'make_mesh', 'shard_batch', 'evaluate', 'launch_settings', 'maybe_initialize_distributed', 'lead_first',
+           'process_sum', 'agree_stop', 'add_config_flags', 'HelpFormatter', 'LaunchFlags', 'add_launch_flags',
+           'pop_launch_flags', 'CheckpointMismatch', 'saved_param_shapes', 'check_fits', 'Checkpoints', 'set_aside',
+           'restore_newest', 'PretrainData', 'PretrainModel', 'PretrainOptim', 'PretrainConfig', 'Subset',
+           'prepare_data', 'plot_metrics', 'check_pretrain_config', 'PretrainRun', 'setup_pretrain', 'StopSignals',
+           'train_loop', 'finish_pretrain', 'pretrain', 'pretrain_parser', 'pretrain_main', 'launch_local']
 
 # %% ../nbs/10_train.ipynb #76c2cdfe
 def enable_compile_cache(path: str | Path | None = None) -> Path:
@@ -64,56 +42,6 @@ def enable_compile_cache(path: str | Path | None = None) -> Path:
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
     return path
 
-# %% ../nbs/10_train.ipynb #9b0e3d98
-SCHEDULES = ("cosine", "linear", "constant")
-
-def make_schedule(kind: str, peak_lr: float, total_steps: int, warmup_steps: int = 0, end_ratio: float = 0.1):
-    "Learning rate as a function of the update count: linear warmup, then cosine, linear or constant."
-    if kind not in SCHEDULES: raise ValueError(f"unknown schedule {kind!r}; choose one of {SCHEDULES}")
-    warmup_steps = min(warmup_steps, max(total_steps - 1, 0))
-    warm = optax.linear_schedule(0.0, peak_lr, max(warmup_steps, 1))
-    rest = max(total_steps - warmup_steps, 1)
-    after = {"cosine": optax.cosine_decay_schedule(peak_lr, rest, alpha=end_ratio),
-             "linear": optax.linear_schedule(peak_lr, peak_lr * end_ratio, rest),
-             "constant": optax.constant_schedule(peak_lr)}[kind]
-    return optax.join_schedules([warm, after], [warmup_steps]) if warmup_steps else after
-
-# %% ../nbs/10_train.ipynb #fe51382e
-def make_optimizer(learning_rate=1.0, weight_decay: float = 0.05, b1: float = 0.9, b2: float = 0.98, eps: float = 1e-6,
-                   clip_norm: float | None = None, grad_accum: int = 1, ssm_lr_mult: float | None = None):
-    """AdamW (lr: a float or a schedule) with decay masked off biases/LayerNorm, optional clipping, SSM lr multiplier
-    and accumulation."""
-    schedule = learning_rate if callable(learning_rate) else optax.constant_schedule(learning_rate)
-    def adamw(lr, exclude_ssm):
-        return optax.adamw(lr, b1=b1, b2=b2, eps=eps, weight_decay=weight_decay,
-                           mask=lambda p: decay_mask(p, exclude_ssm))
-    if ssm_lr_mult is None: tx = adamw(schedule, False)
-    else:
-        ssm_sched = lambda step: schedule(step) * ssm_lr_mult
-        ssm_tx = optax.adamw(ssm_sched, b1=b1, b2=b2, eps=eps, weight_decay=0.0)
-        tx = optax.multi_transform({"default": adamw(schedule, True), "ssm": ssm_tx}, ssm_labels)
-    if clip_norm: tx = optax.chain(optax.clip_by_global_norm(clip_norm), tx)
-    if grad_accum > 1: tx = optax.MultiSteps(tx, every_k_schedule=grad_accum)
-    return tx
-
-# %% ../nbs/10_train.ipynb #a80a33f0
-def mlm_loss(logits: jax.Array, labels: jax.Array, weights: jax.Array):
-    "Mean cross-entropy and accuracy over the real (weight 1) predictions: (loss, accuracy, count)."
-    logits = logits.astype(jnp.float32)
-    nll = optax.softmax_cross_entropy_with_integer_labels(logits, labels)
-    n = weights.sum()
-    denom = jnp.maximum(n, 1.0)
-    return (nll * weights).sum() / denom, ((logits.argmax(-1) == labels) * weights).sum() / denom, n
-
-def mlm_logits(module, params, batch: dict, rng=None, projection: str = "masked") -> jax.Array:
-    "Logits (B, P, V) at the masked positions; projection 'all' computes all L positions first (the reference's way)."
-    kw = dict(deterministic=rng is None, rngs={} if rng is None else {"dropout": rng})
-    args = ({"params": params}, batch["input_ids"], batch["attention_mask"], batch["token_type_ids"], None)
-    pos = batch["masked_lm_positions"]
-    if projection == "masked": return module.apply(*args, masked_positions=pos, **kw).logits
-    if projection != "all": raise ValueError(f"projection must be 'masked' or 'all', got {projection!r}")
-    return jnp.take_along_axis(module.apply(*args, **kw).logits, pos[..., None], axis=1)
-
 # %% ../nbs/10_train.ipynb #406ede8d
 def make_mesh(devices: Sequence | None = None) -> Mesh:
     "A one-axis ('data') mesh over `devices` (default: all devices of all processes)."
@@ -124,13 +52,12 @@ def shard_batch(batch: dict, mesh: Mesh) -> dict:
     sh = NamedSharding(mesh, P("data"))
     return {k: jax.make_array_from_process_local_data(sh, np.asarray(v)) for k, v in batch.items()}
 
-def init_state(params, tx, seed: int, mesh: Mesh | None = None) -> dict:
-    "Train state (replicated over `mesh` if given): params, optimizer state, step counter and base PRNG key."
-    # the step donates the state: never the caller's arrays
-    params = jax.tree.map(lambda x: jnp.array(x, copy=True), params)
-    state = dict(params=params, opt_state=tx.init(params), step=jnp.zeros((), jnp.int32),
-                 rng=jax.random.key_data(jax.random.key(seed)))
-    return state if mesh is None else jax.device_put(state, NamedSharding(mesh, P()))
+def evaluate(eval_step, params, batches, mesh: Mesh, summarize=None):
+    """`eval_step(params, batch)` on each host batch (sharded over `mesh`), each result brought to the host before the
+    next (on CPU this keeps the all-reduces in order); `summarize(results)` if given, else the list of results.
+    Pretraining sums the MLM counts (`mlm_metrics`), finetuning joins the logits."""
+    out = [jax.tree.map(np.asarray, eval_step(params, shard_batch(b, mesh))) for b in batches]
+    return out if summarize is None else summarize(out)
 
 # %% ../nbs/10_train.ipynb #e54e1e19
 LAUNCH_ENV = dict(
@@ -288,89 +215,37 @@ def pop_launch_flags(args: dict) -> dict:
     return {f.name: args.pop(f.name) for f in dataclasses.fields(LaunchFlags)}
 
 
-# %% ../nbs/10_train.ipynb #f9560ad1
-def mlm_objective(logits_fn):
-    "`loss_fn(params, batch, rng) -> (loss, {acc})`: the masked-LM loss of the logits `logits_fn(params, batch, rng)`."
-    def loss_fn(params, batch, rng=None):
-        logits = logits_fn(params, batch, rng)
-        loss, acc, _ = mlm_loss(logits, batch["masked_lm_ids"], batch["masked_lm_weights"])
-        return loss, dict(acc=acc)
-    return loss_fn
-
-def train_step(loss_fn, tx, state: dict, batch: dict, lr=None):
-    """One update of `state`: the gradient of `loss_fn(params, batch, rng) -> (loss, aux)`, `tx`'s update (times `lr`
-    when given), the metrics `aux` + loss + grad_norm. The one step of pretraining, finetuning and the benchmark."""
-    rng = jax.random.fold_in(jax.random.wrap_key_data(state["rng"]), state["step"])
-    (loss, aux), grads = jax.value_and_grad(loss_fn, has_aux=True)(state["params"], batch, rng)
-    updates, opt_state = tx.update(grads, state["opt_state"], state["params"])
-    if lr is not None: updates = jax.tree.map(lambda u: u * lr.astype(u.dtype), updates)
-    new = dict(params=optax.apply_updates(state["params"], updates), opt_state=opt_state,
-               step=state["step"] + 1, rng=state["rng"])
-    return new, dict(aux, loss=loss, grad_norm=optax.global_norm(grads))
-
-def make_step(loss_fn, tx, mesh: Mesh | None = None, jit: bool = True):
-    """`step(state, batch, lr=None) -> (state, metrics)`: `train_step` jitted with the state donated (and replicated
-    over `mesh` when given); `jit=False` gives the plain function (the benchmark compiles it itself)."""
-    step = functools.partial(train_step, loss_fn, tx)
-    if not jit: return step
-    replicated = {} if mesh is None else dict(out_shardings=NamedSharding(mesh, P()))
-    return jax.jit(step, donate_argnums=0, **replicated)
-
-def make_train_step(module, tx, mesh: Mesh, projection: str = "masked"):
-    "The pretraining step: `make_step` of `module`'s masked-LM loss; `tx` at lr 1, the step takes `lr`."
-    logits = lambda p, batch, rng: mlm_logits(module, p, batch, rng=rng, projection=projection)
-    return make_step(mlm_objective(logits), tx, mesh)
-
-
-# %% ../nbs/10_train.ipynb #641b32c2
-def _rms(x) -> jax.Array: return jnp.sqrt(jnp.mean(jnp.square(x.astype(jnp.float32))))
-
-def make_stream_probe(module):
-    "Jitted `probe(params, batch) -> {stream_rms, layer_grad_norm}` for a BiGS MLM module ({} for other models)."
-    def stats(params, batch):
-        def loss(p):
-            out = module.apply({"params": p}, batch["input_ids"], batch["attention_mask"], batch["token_type_ids"],
-                               masked_positions=batch["masked_lm_positions"], output_hidden_states=True)
-            return mlm_loss(out.logits, batch["masked_lm_ids"], batch["masked_lm_weights"])[0], out.hidden_states
-        grads, states = jax.grad(loss, has_aux=True)(params)
-        layers = grads.get("s4_bert", {}).get("encoder", {}).get("layer")
-        if states is None or layers is None: return {}
-        return dict(stream_rms=[_rms(h) for h in states],
-                    layer_grad_norm=[optax.global_norm(layers[k]) for k in sorted(layers, key=int)])
-    run = jax.jit(stats)
-    return lambda params, batch: jax.tree.map(float, run(params, batch))
-
-# %% ../nbs/10_train.ipynb #3f49563a
-def make_eval_step(module, mesh: Mesh):
-    "Jitted `eval(params, batch) -> (sum of nll, hits, count)` without dropout."
-    def ev(params, batch):
-        logits = mlm_logits(module, params, batch).astype(jnp.float32)
-        w = batch["masked_lm_weights"]
-        nll = optax.softmax_cross_entropy_with_integer_labels(logits, batch["masked_lm_ids"])
-        return (nll * w).sum(), ((logits.argmax(-1) == batch["masked_lm_ids"]) * w).sum(), w.sum()
-    return jax.jit(ev, out_shardings=NamedSharding(mesh, P()))
-
-def evaluate(eval_step, params, batches, mesh: Mesh, summarize=None):
-    """`eval_step(params, batch)` on each host batch (sharded over `mesh`), each result brought to the host before the
-    next (on CPU this keeps the all-reduces in order); `summarize(results)` if given, else the list of results.
-    Pretraining sums the MLM counts, finetuning joins the logits."""
-    out = [jax.tree.map(np.asarray, eval_step(params, shard_batch(b, mesh))) for b in batches]
-    return out if summarize is None else summarize(out)
-
-def mlm_metrics(results) -> dict:
-    "Held-out loss, accuracy and perplexity from `make_eval_step`'s (sum of nll, hits, count) of each batch."
-    tot = np.zeros(3)
-    for r in results: tot += np.array([float(x) for x in r])
-    loss = tot[0] / max(tot[2], 1)
-    return dict(eval_loss=float(loss), eval_acc=float(tot[1] / max(tot[2], 1)), eval_ppl=math.exp(min(loss, 50)))
-
-
-# %% ../nbs/10_train.ipynb #df5c0600
+# %% ../nbs/10_train.ipynb #04a53ce4
 _log = logging.getLogger("bigs_nb.train")
 
 class CheckpointMismatch(ValueError):
     "A readable checkpoint whose parameter shapes differ from the model's: other settings, not damage."
 
+def _param_shapes(tree) -> dict:
+    "{path: shape} of a parameter tree (arrays, shape structs or orbax metadata)."
+    return {jax.tree_util.keystr(p): tuple(x.shape) for p, x in jax.tree_util.tree_flatten_with_path(tree)[0]}
+
+def saved_param_shapes(directory: Path, step: int) -> dict:
+    "{path: shape} of the parameters saved at `step` in `directory`, from the checkpoint's metadata (not its arrays)."
+    import orbax.checkpoint as ocp
+    absl = logging.getLogger("absl")
+    level = absl.level
+    absl.setLevel(logging.ERROR)   # orbax notes at WARNING that the item folder has no step metadata: expected
+    try:
+        with ocp.StandardCheckpointer() as c: md = c.metadata(Path(directory) / str(step) / "state")
+    finally: absl.setLevel(level)
+    return _param_shapes(getattr(md, "item_metadata", md)["params"])
+
+def check_fits(directory: Path, step: int, saved: dict, want: dict):
+    "CheckpointMismatch listing the parameters whose saved shape differs from the model's (other settings)."
+    diff = [f"{k} saved {saved.get(k)}, model {v}" for k, v in want.items() if saved.get(k) != v]
+    diff += [f"{k} saved {v}, not in the model" for k, v in saved.items() if k not in want]
+    if diff:
+        raise CheckpointMismatch(f"checkpoint {step} in {directory} does not fit the model these settings "
+                                 f"make ({len(diff)} parameters differ: {'; '.join(diff[:3])}): resume with the "
+                                 "settings it was saved with")
+
+# %% ../nbs/10_train.ipynb #737ba9fc
 class Checkpoints:
     "Orbax checkpoints of the train state and a JSON record, keeping the last `keep`."
     def __init__(self, directory: str | Path, keep: int = 3):
@@ -380,98 +255,74 @@ class Checkpoints:
 
     def latest_step(self) -> int | None: return self.manager.latest_step()
     def all_steps(self) -> list[int]: return list(self.manager.all_steps())
+    def wait(self): self.manager.wait_until_finished()
+    def close(self): self.manager.close()
 
     def save(self, step: int, state: dict, record: dict):
         "Save the state and the record (asynchronously; `wait` before exiting)."
         a = self.ocp.args
         self.manager.save(step, args=a.Composite(state=a.StandardSave(state), record=a.JsonSave(record)), force=True)
 
-    def saved_param_shapes(self, step: int) -> dict:
-        "{path: shape} of the parameters saved at `step`, from the checkpoint's metadata (not its arrays)."
-        absl = logging.getLogger("absl")
-        level = absl.level
-        absl.setLevel(logging.ERROR)   # orbax notes at WARNING that the item folder has no step metadata: expected
-        try:
-            with self.ocp.StandardCheckpointer() as c: md = c.metadata(self.directory / str(step) / "state")
-        finally: absl.setLevel(level)
-        tree = getattr(md, "item_metadata", md)["params"]
-        return {jax.tree_util.keystr(p): tuple(x.shape) for p, x in jax.tree_util.tree_flatten_with_path(tree)[0]}
+    def read(self, step: int, abstract: dict) -> tuple[dict, dict]:
+        "(state, record) of checkpoint `step`, restored into `abstract`'s shapes, dtypes and shardings."
+        a = self.ocp.args
+        r = self.manager.restore(step, args=a.Composite(state=a.StandardRestore(abstract), record=a.JsonRestore()))
+        return r.state, r.record
 
     def restore(self, state: dict, step: int | None = None) -> tuple[dict, dict]:
         "Restore `step` into the structure and shardings of `state`; default: the newest readable checkpoint."
         steps = sorted(self.all_steps(), reverse=True) if step is None else [step]
         if not steps: raise FileNotFoundError(f"no checkpoint in {self.directory}")
-        a = self.ocp.args
-        abstract = jax.tree.map(self.ocp.utils.to_shape_dtype_struct, state)
-        want = {
-            jax.tree_util.keystr(p): tuple(x.shape)
-            for p, x in jax.tree_util.tree_flatten_with_path(abstract["params"])[0]
-        }
-        damaged = []
-        for s in steps:
-            try:
-                self._check_fits(s, self.saved_param_shapes(s), want)
-                r = self.manager.restore(s, args=a.Composite(state=a.StandardRestore(abstract), record=a.JsonRestore()))
-            except CheckpointMismatch: raise
-            except Exception as e:
-                if step is not None: raise
-                _log.warning("checkpoint %s cannot be read (%s: %s); trying the one before", self.directory / str(s),
-                             type(e).__name__, (str(e).strip().splitlines() or [""])[0][:160])
-                damaged.append(s)
-                continue
-            if damaged: self._set_aside(damaged)
-            return r.state, r.record
-        raise ValueError(
-            f"none of the checkpoints in {self.directory} can be read (updates {', '.join(map(str, steps))}); "
-            "move the folder away to start again"
-        )
-
-    def _check_fits(self, step: int, saved: dict, want: dict):
-        "CheckpointMismatch listing the parameters whose saved shape differs from the model's (other settings)."
-        diff = [f"{k} saved {saved.get(k)}, model {v}" for k, v in want.items() if saved.get(k) != v]
-        diff += [f"{k} saved {v}, not in the model" for k, v in saved.items() if k not in want]
-        if diff:
-            raise CheckpointMismatch(f"checkpoint {step} in {self.directory} does not fit the model these settings "
-                                     f"make ({len(diff)} parameters differ: {'; '.join(diff[:3])}): resume with the "
-                                     "settings it was saved with")
-
-    def _set_aside(self, steps: list[int]):
-        "Rename unreadable step folders to `<step>.unreadable` (kept for a look; no longer a step), then reload."
-        if jax.process_index() == 0:
-            for s in steps:
-                dest = self.directory / f"{s}.unreadable"
-                n = 1
-                while dest.exists():
-                    n += 1
-                    dest = self.directory / f"{s}.unreadable.{n}"
-                os.replace(self.directory / str(s), dest)
-                _log.warning("moved the unreadable checkpoint to %s", dest)
-        if jax.process_count() > 1:
-            from jax.experimental import multihost_utils
-            multihost_utils.sync_global_devices("bigs_nb: unreadable checkpoints set aside")
-        self.manager.reload()
+        return restore_newest(self, jax.tree.map(self.ocp.utils.to_shape_dtype_struct, state), steps, step is None)
 
     def restore_raw(self, step: int | None = None) -> tuple[dict, dict]:
         "Restore checkpoint `step` (default latest) as saved, without a template (arrays on the default device)."
         step = self.latest_step() if step is None else step
         if step is None: raise FileNotFoundError(f"no checkpoint in {self.directory}")
-        a = self.ocp.args
-        # shapes, any topology
-        meta = self.ocp.StandardCheckpointHandler().metadata(self.directory / str(step) / "state")
+        meta = self.ocp.StandardCheckpointHandler().metadata(self.directory / str(step) / "state")  # any topology
         here = jax.sharding.SingleDeviceSharding(jax.local_devices()[0])
-        abstract = jax.tree.map(lambda m: jax.ShapeDtypeStruct(m.shape, m.dtype, sharding=here), meta)
-        r = self.manager.restore(step, args=a.Composite(state=a.StandardRestore(abstract), record=a.JsonRestore()))
-        return r.state, r.record
+        return self.read(step, jax.tree.map(lambda m: jax.ShapeDtypeStruct(m.shape, m.dtype, sharding=here), meta))
 
-    def wait(self): self.manager.wait_until_finished()
-    def close(self): self.manager.close()
+# %% ../nbs/10_train.ipynb #13fba477
+def set_aside(ckpts: Checkpoints, steps: list[int]):
+    "Rename unreadable step folders to `<step>.unreadable` (kept for a look; no longer a step), then reload."
+    if jax.process_index() == 0:
+        for s in steps:
+            dest, n = ckpts.directory / f"{s}.unreadable", 1
+            while dest.exists():
+                n += 1
+                dest = ckpts.directory / f"{s}.unreadable.{n}"
+            os.replace(ckpts.directory / str(s), dest)
+            _log.warning("moved the unreadable checkpoint to %s", dest)
+    if jax.process_count() > 1:
+        from jax.experimental import multihost_utils
+        multihost_utils.sync_global_devices("bigs_nb: unreadable checkpoints set aside")
+    ckpts.manager.reload()
 
-# %% ../nbs/10_train.ipynb #bb930b98
+def restore_newest(ckpts: Checkpoints, abstract: dict, steps: list[int], fall_back: bool) -> tuple[dict, dict]:
+    "The first of `steps` that fits and reads; with `fall_back`, unreadable ones are set aside and the next tried."
+    want, damaged = _param_shapes(abstract["params"]), []
+    for s in steps:
+        try:
+            check_fits(ckpts.directory, s, saved_param_shapes(ckpts.directory, s), want)
+            state, record = ckpts.read(s, abstract)
+        except CheckpointMismatch: raise
+        except Exception as e:
+            if not fall_back: raise
+            _log.warning("checkpoint %s cannot be read (%s: %s); trying the one before", ckpts.directory / str(s),
+                         type(e).__name__, (str(e).strip().splitlines() or [""])[0][:160])
+            damaged.append(s)
+            continue
+        if damaged: set_aside(ckpts, damaged)
+        return state, record
+    raise ValueError(f"none of the checkpoints in {ckpts.directory} can be read (updates "
+                     f"{', '.join(map(str, steps))}); move the folder away to start again")
+
+# %% ../nbs/10_train.ipynb #a0224d11
 @dataclass
-class PretrainConfig:
-    "Settings of a pretraining run (each is a `bigs pretrain` flag)."
+class PretrainData:
+    "Where a pretraining run writes, and what it reads (the data fields of `PretrainConfig`)."
     output_dir: str = "runs/pretrain"
-    # data
     # 'bbc', a local .txt/.jsonl/.csv file or folder, HDF5 shards, or a datasets name
     corpus: str = "bbc"
     corpus_config: str | None = None    # datasets config, e.g. wikitext-103-raw-v1
@@ -485,19 +336,26 @@ class PretrainConfig:
     mask_prob: float = 0.15
     eval_fraction: float = 0.05         # share of documents held out for evaluation
     eval_batches: int = 8
-    # model
+
+# %% ../nbs/10_train.ipynb #7cc1a6ff
+@dataclass
+class PretrainModel(PretrainData):
+    "The model fields of `PretrainConfig`."
     model: str = "small"                # 'small' (the fields below), 'bigs_128', or a folder/hub id to continue from
     hidden_size: int = 128
     num_layers: int = 4
     intermediate_size: int = 256
     num_ssm: int = 64
     max_position_embeddings: int | None = None  # None: seq_len
-    # 'small' only: False is post-norm, LN(h + f(h)) (see "Keeping the stream in scale")
+    # 'small' only: False is post-norm, LN(h + f(h)) (see chapter 06, "Keeping the residual stream in scale")
     pre_norm: bool = False
     initializer_range: float = 0.02     # 'small' only: std of the embedding and encoder Dense kernels at init
     dropout: float = 0.0                # the paper's 0.1 regularizes long runs; a five-minute run learns faster without
     bf16: bool = False
-    # optimization
+
+@dataclass
+class PretrainOptim(PretrainModel):
+    "The optimization fields of `PretrainConfig`."
     steps: int = 2000
     batch_size: int = 16
     lr: float = 3e-3
@@ -512,7 +370,11 @@ class PretrainConfig:
     grad_accum: int = 1
     ssm_lr_mult: float | None = None
     seed: int = 0
-    # running
+
+# %% ../nbs/10_train.ipynb #ba6f9e40
+@dataclass
+class PretrainConfig(PretrainOptim):
+    "Settings of a pretraining run (each is a `bigs pretrain` flag): data, model, optimization, and running."
     save_every: int = 300
     keep: int = 3
     eval_every: int = 300
@@ -909,8 +771,8 @@ def pretrain(cfg: PretrainConfig, devices: Sequence | None = None, model_class=B
     with _undo_failed_start(Path(cfg.output_dir)) as started:
         return _pretrain(cfg, devices, started, model_class)
 
-# %% ../nbs/10_train.ipynb #fc4e8087
-PRETRAIN_HELP = MappingProxyType(dict(
+# %% ../nbs/10_train.ipynb #8e988eb0
+_HELP_DATA_MODEL = dict(
     output_dir="folder for the tokenizer, checkpoints, metrics.jsonl, the plot and the final model (model/)",
     corpus="'bbc' (the BBC pretrain articles, offline), a .txt/.jsonl/.csv file or folder, HDF5 shards, or a datasets "
            "name",
@@ -936,6 +798,10 @@ PRETRAIN_HELP = MappingProxyType(dict(
     initializer_range="std of the normal init of embeddings and encoder kernels ('small' only)",
     dropout="dropout on the embeddings",
     bf16="compute in bfloat16 (parameters stay float32)",
+)
+
+# %% ../nbs/10_train.ipynb #dca40d76
+_HELP_RUN = dict(
     steps="optimizer updates",
     batch_size="global batch (blocks per update, split over devices and processes)",
     lr="peak learning rate",
@@ -960,8 +826,8 @@ PRETRAIN_HELP = MappingProxyType(dict(
     progress="show a progress bar",
     distributed="join a multi-process job: auto (when launched with the flags below, or by SLURM, Open MPI, a TPU "
                 "pod), on, off",
-))
-
+)
+PRETRAIN_HELP = MappingProxyType({**_HELP_DATA_MODEL, **_HELP_RUN})
 
 # %% ../nbs/10_train.ipynb #87dc18d4
 def pretrain_parser() -> argparse.ArgumentParser:
@@ -1004,7 +870,7 @@ def pretrain_main(argv: Sequence[str] | None = None) -> int:
 
 
 # %% ../nbs/10_train.ipynb #dea9b985
-LAUNCH_COMMANDS = {"pretrain": "bigs_nb.train:pretrain_main"}   # later chapters add theirs (08: finetune)
+LAUNCH_COMMANDS = {"pretrain": "bigs_nb.train:pretrain_main"}   # later chapters add theirs (11: finetune)
 
 def launch_local(command: Sequence[str], num_processes: int = 2, log_dir: str | Path | None = None,
                  timeout: float | None = None, env: dict | None = None) -> list[dict]:
@@ -1043,15 +909,3 @@ def _wait_all(procs: list, timeout: float | None):
         if p.poll() is None:
             p.kill()
             p.wait()
-
-
-# %% ../nbs/10_train.ipynb #ef369e94
-def __getattr__(name: str):
-    "Names that moved out of this module, kept for one version: `bench_pretrain_step` is in bigs_nb.bench now."
-    if name == "bench_pretrain_step":
-        warnings.warn("bigs_nb.train.bench_pretrain_step moved to bigs_nb.bench.bench_pretrain_step; the old name "
-                      "goes in the next version", DeprecationWarning, stacklevel=2)
-        from bigs_nb.bench import bench_pretrain_step
-        return bench_pretrain_step
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
