@@ -483,9 +483,12 @@ def readme_from_index(root: Path) -> tuple[str, bytes | None]:
             parts.append(re.sub(r"\]\(((?:\d\d_\w+\.ipynb)|images/[^)]+)\)", r"](nbs/\1)", cell["source"]))
             continue
         images = [o["data"]["image/png"] for o in cell.get("outputs", []) if "image/png" in o.get("data", {})]
-        if images:
+        if images and png is None:
             png = base64.b64decode("".join(images[0]))
             parts.append(f"![One BiGS layer]({README_FIGURE})")
+        for o in cell.get("outputs", []):     # results a cell renders as markdown (the headline) are README text too
+            if "text/markdown" in o.get("data", {}):
+                parts.append(re.sub(r"\]\((\d\d_\w+\.ipynb)\)", r"](nbs/\1)", "".join(o["data"]["text/markdown"])))
     return "\n\n".join(parts).rstrip() + "\n", png
 
 
