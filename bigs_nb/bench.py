@@ -415,19 +415,22 @@ def _num(x, fmt: str = "{:,.0f}") -> str: return "-" if x is None else fmt.forma
 def _ratio(a, b) -> str: return "-" if a is None or b is None else f"{a / b:.2f}x"
 
 def bench_markdown(records: list[dict]) -> str:
-    "Per L: train tokens/s of each model, encoder tokens/s, the encoder and attention ratios, peak memory (MiB)."
-    lines = ["| L | bigs train | attention train | bigs-ref train | bigs encoder | bigs-ref encoder | encoder ratio "
-             "| train vs attention | peak MiB bigs / attention |", "|---" * 9 + "|"]
+    "Per L: train tokens/s of each model, encoder tokens/s, ratios, peak MiB; unmeasured columns left out."
+    head = ["L", "bigs train", "attention train", "bigs-ref train", "bigs encoder", "bigs-ref encoder", "encoder ratio",
+            "train vs attention", "peak MiB bigs / attention"]
+    rows = []
     for L in sorted({r["L"] for r in records}):
         t = {m: _rec(records, m, "train", L) for m in ("bigs", "attention", "bigs-ref")}
         e = {m: _rec(records, m, "encoder", L) for m in ("bigs", "bigs-ref")}
         mib = [_rec(records, m, "train", L, "peak_bytes") for m in ("bigs", "attention")]
         mib = " / ".join(_num(None if b is None else b / 2**20) for b in mib)
-        lines.append(f"| {L} | {_num(t['bigs'])} | {_num(t['attention'])} | {_num(t['bigs-ref'])} | {_num(e['bigs'])} "
-                     f"| {_num(e['bigs-ref'])} | {_ratio(e['bigs'], e['bigs-ref'])} "
-                     f"| {_ratio(t['bigs'], t['attention'])} | {mib} |")
-    return "\n".join(lines)
+        rows.append([str(L), _num(t["bigs"]), _num(t["attention"]), _num(t["bigs-ref"]), _num(e["bigs"]),
+                     _num(e["bigs-ref"]), _ratio(e["bigs"], e["bigs-ref"]), _ratio(t["bigs"], t["attention"]), mib])
+    keep = [j for j in range(len(head)) if any(r[j] not in ("-", "- / -") for r in rows)]
+    table = [[c[j] for j in keep] for c in [head, ["---"] * len(head)] + rows]
+    return "\n".join("| " + " | ".join(r) + " |" for r in table)
 
+# %% ../nbs/12_bench.ipynb #3f120eb3
 def targets_markdown(targets: list) -> str:
     "bench_targets rows as a markdown table with each target's margin (+: met with room, -: short)."
     lines = ["| target | measured | goal | verdict | margin |", "|---|---|---|---|---|"]
@@ -443,7 +446,8 @@ def bench_run_markdown(result: dict) -> str:
     s, eff = result["settings"], result.get("efficiency")
     probes = " and ".join(f"{p / 1e9:.1f}" for p in result["matmul_probes"])
     out = [f"{result['device']}, {s['dtype']}, H={s['hidden']}, I={s['intermediate']}, {s['layers']} layers, "
-           f"V={s['vocab']}, {s['tokens']:,} tokens per step, median of {s['steps']} timed steps; matmul probes "
+           f"V={s['vocab']}, L in {', '.join(map(str, s['lengths']))}, modes {', '.join(s['modes'])}, {s['tokens']:,} "
+           f"tokens per step, median of {s['steps']} timed steps; matmul probes "
            f"{probes} GFLOP/s; {result['seconds']:.0f} s in all.", "", bench_markdown(result["records"]), ""]
     if eff and eff.get("status") == "ok":
         out += [f"Efficiency probe (H=768, I=3072, {s['eff_layers']} layers, L=512, {s['eff_tokens']:,} tokens per "
