@@ -14,7 +14,6 @@ import os
 import statistics
 import sys
 import time
-import warnings
 from dataclasses import dataclass, field
 from types import MappingProxyType, SimpleNamespace
 from typing import Callable, Sequence
@@ -36,13 +35,13 @@ from .train import HelpFormatter, PretrainConfig, add_config_flags, make_mesh, s
 
 # %% auto #0
 __all__ = ['BENCH_MODES', 'TABLE_HEADER', 'DEVICE_PEAK_TFLOPS', 'BENCH_HELP', 'fft_flops', 'conv_flops_per_token',
-           'layer_flops_per_token', 'model_flops_per_token', 'time_call', 'matmul_flops_per_s', 'num_attention_heads',
-           'AttentionBlock', 'AttentionEncoder', 'AttentionForMaskedLM', 'make_mlm_batch', 'Candidate',
-           'make_train_step', 'bench_loss', 'bench_optimizer', 'peak_memory_bytes', 'available_memory_bytes', 'measure',
-           'with_length', 'attention_candidate', 'bigs_candidate', 'set_matmul_frac', 'run_bench', 'format_row',
-           'format_table', 'find_record', 'bench_targets', 'format_targets', 'plot_bench', 'device_peak_flops',
-           'set_mfu', 'conv_rule_check', 'format_accelerator', 'accelerator_flags', 'bench_pretrain_step',
-           'BenchConfig', 'bench_parser', 'bench_main']
+           'layer_flops_per_token', 'model_flops_per_token', 'matmul_flops_per_s', 'num_attention_heads',
+           'AttentionBlock', 'AttentionEncoder', 'AttentionForMaskedLM', 'make_mlm_batch', 'Candidate', 'bench_loss',
+           'bench_optimizer', 'peak_memory_bytes', 'available_memory_bytes', 'measure', 'with_length',
+           'attention_candidate', 'bigs_candidate', 'set_matmul_frac', 'run_bench', 'format_row', 'format_table',
+           'find_record', 'bench_targets', 'format_targets', 'bench_markdown', 'targets_markdown', 'bench_run_markdown',
+           'plot_bench', 'device_peak_flops', 'set_mfu', 'conv_rule_check', 'format_accelerator', 'accelerator_flags',
+           'bench_pretrain_step', 'BenchConfig', 'bench_parser', 'bench_main']
 
 # %% ../nbs/12_bench.ipynb #2566f1f8
 def fft_flops(n: int) -> float:
@@ -72,14 +71,6 @@ def model_flops_per_token(arch: str, L: int, H: int, I: int, layers: int, V: int
         frac = 1.0 if masked_frac is None else masked_frac
         f += frac * (2.0 * H * H + 2.0 * H * V)
     return 3.0 * f if train else f
-
-# %% ../nbs/12_bench.ipynb #bafccff2
-def time_call(fn: Callable, *args, repeats: int = 3) -> list[float]:
-    "Deprecated (goes in the next version): `bigs_nb.conv.time_calls`, the book's one timing helper."
-    warnings.warn("bigs_nb.bench.time_call is deprecated: use bigs_nb.conv.time_calls", DeprecationWarning,
-                  stacklevel=2)
-    return time_calls(fn, *args, repeats=repeats)
-
 
 # %% ../nbs/12_bench.ipynb #8eca1356
 def matmul_flops_per_s(n: int = 2048, dtype=jnp.float32, repeats: int = 10) -> float:
@@ -200,23 +191,9 @@ class Candidate:
     masked_only: bool = True       # False: logits are computed at every position (reference path)
 
 # %% ../nbs/12_bench.ipynb #1330579e
-def make_train_step(logits_fn: Callable, tx: optax.GradientTransformation) -> Callable:
-    """Deprecated (goes in the next version): the benchmark times chapter 07's `make_step`. This wrapper keeps the
-    old `step(params, opt_state, batch) -> (params, opt_state, loss)` on top of it."""
-    warnings.warn("bigs_nb.bench.make_train_step is deprecated: use bigs_nb.train.make_step(bench_loss(logits_fn), "
-                  "tx, jit=False), the one train step", DeprecationWarning, stacklevel=2)
-    step = make_step(bench_loss(logits_fn), tx, jit=False)
-    def old_step(params, opt_state, batch):
-        state = dict(params=params, opt_state=opt_state, step=jnp.zeros((), jnp.int32),
-                     rng=jax.random.key_data(jax.random.key(0)))
-        state, m = step(state, batch)
-        return state["params"], state["opt_state"], m["loss"]
-    return old_step
-
 def bench_loss(logits_fn: Callable) -> Callable:
-    "The masked-LM `loss_fn(params, batch, rng)` of chapter 07 on a candidate's `logits(params, batch)` (no dropout)."
+    "The masked-LM `loss_fn(params, batch, rng)` of chapter 06 on a candidate's `logits(params, batch)` (no dropout)."
     return mlm_objective(lambda params, batch, rng: logits_fn(params, batch))
-
 
 # %% ../nbs/12_bench.ipynb #ab45abcb
 def bench_optimizer() -> optax.GradientTransformation:
@@ -319,7 +296,7 @@ def _flops(cand: Candidate, mode: str, L: int, config, masked_frac: float) -> fl
 
 # %% ../nbs/12_bench.ipynb #88b89386
 def _measure_mode(built: dict, mode: str, batch: dict, tokens: int, steps: int, warmup: int) -> dict:
-    "Measure one mode ('fwd', 'encoder' or 'train') of a built candidate; 'train' is chapter 07's train step."
+    "Measure one mode ('fwd', 'encoder' or 'train') of a built candidate; 'train' is chapter 06's train step."
     if mode == "fwd":
         return measure(built["logits"], (built["params"], batch), tokens, steps, warmup)
     if mode == "encoder":
@@ -331,7 +308,6 @@ def _measure_mode(built: dict, mode: str, batch: dict, tokens: int, steps: int, 
         step = make_step(bench_loss(built["logits"]), tx, jit=False)
         return measure(step, (state, batch), tokens, steps, warmup, donate=(0,), threaded=True)
     raise ValueError(f"unknown mode {mode!r}; choose from {BENCH_MODES}")
-
 
 # %% ../nbs/12_bench.ipynb #3b0fbc13
 def set_matmul_frac(records: list[dict], peak_flops: float | None) -> list[dict]:
@@ -428,6 +404,56 @@ def format_targets(targets: list[tuple]) -> str:
     "Text lines for bench_targets output."
     return "\n".join(f"{'-' if v is None else format(v, '.2f'):>7}  {goal:<7} {met:<6} {name}"
                      for name, v, goal, met in targets)
+
+# %% ../nbs/12_bench.ipynb #863859e5
+def _rec(records: list[dict], model: str, mode: str, L: int, key: str = "tok_s"):
+    r = find_record(records, model, mode, L)
+    return None if r is None else r.get(key)
+
+def _num(x, fmt: str = "{:,.0f}") -> str: return "-" if x is None else fmt.format(x)
+
+def _ratio(a, b) -> str: return "-" if a is None or b is None else f"{a / b:.2f}x"
+
+def bench_markdown(records: list[dict]) -> str:
+    "Per L: train tokens/s of each model, encoder tokens/s, ratios, peak MiB; unmeasured columns left out."
+    head = ["L", "bigs train", "attention train", "bigs-ref train", "bigs encoder", "bigs-ref encoder", "encoder ratio",
+            "train vs attention", "peak MiB bigs / attention"]
+    rows = []
+    for L in sorted({r["L"] for r in records}):
+        t = {m: _rec(records, m, "train", L) for m in ("bigs", "attention", "bigs-ref")}
+        e = {m: _rec(records, m, "encoder", L) for m in ("bigs", "bigs-ref")}
+        mib = [_rec(records, m, "train", L, "peak_bytes") for m in ("bigs", "attention")]
+        mib = " / ".join(_num(None if b is None else b / 2**20) for b in mib)
+        rows.append([str(L), _num(t["bigs"]), _num(t["attention"]), _num(t["bigs-ref"]), _num(e["bigs"]),
+                     _num(e["bigs-ref"]), _ratio(e["bigs"], e["bigs-ref"]), _ratio(t["bigs"], t["attention"]), mib])
+    keep = [j for j in range(len(head)) if any(r[j] not in ("-", "- / -") for r in rows)]
+    table = [[c[j] for j in keep] for c in [head, ["---"] * len(head)] + rows]
+    return "\n".join("| " + " | ".join(r) + " |" for r in table)
+
+# %% ../nbs/12_bench.ipynb #3f120eb3
+def targets_markdown(targets: list) -> str:
+    "bench_targets rows as a markdown table with each target's margin (+: met with room, -: short)."
+    lines = ["| target | measured | goal | verdict | margin |", "|---|---|---|---|---|"]
+    for name, v, goal, met in targets:
+        op, g = goal.split()
+        margin = "" if v is None else f"{(v / float(g) if op == '>=' else float(g) / v) - 1:+.0%}"
+        lines.append(f"| {name} | {_num(v, '{:.2f}')} | {goal} | {met} | {margin} |")
+    return "\n".join(lines)
+
+# %% ../nbs/12_bench.ipynb #8c341ba6
+def bench_run_markdown(result: dict) -> str:
+    "A `bigs bench --json` file as markdown: machine and settings, the table, the efficiency probe, the targets."
+    s, eff = result["settings"], result.get("efficiency")
+    probes = " and ".join(f"{p / 1e9:.1f}" for p in result["matmul_probes"])
+    out = [f"{result['device']}, {s['dtype']}, H={s['hidden']}, I={s['intermediate']}, {s['layers']} layers, "
+           f"V={s['vocab']}, L in {', '.join(map(str, s['lengths']))}, modes {', '.join(s['modes'])}, {s['tokens']:,} "
+           f"tokens per step, median of {s['steps']} timed steps; matmul probes "
+           f"{probes} GFLOP/s; {result['seconds']:.0f} s in all.", "", bench_markdown(result["records"]), ""]
+    if eff and eff.get("status") == "ok":
+        out += [f"Efficiency probe (H=768, I=3072, {s['eff_layers']} layers, L=512, {s['eff_tokens']:,} tokens per "
+                f"step): {eff['tok_s']:,.0f} tokens/s, {eff['flops_per_token'] / 1e6:.1f} MFLOP per token, "
+                f"{100 * eff['matmul_frac']:.1f}% of the larger matmul probe.", ""]
+    return "\n".join(out + [targets_markdown(result["targets"])])
 
 # %% ../nbs/12_bench.ipynb #337a9a37
 def plot_bench(records: list[dict], hidden_size: int, mode: str = "train"):
@@ -550,7 +576,7 @@ def _print_step_rows(rows: list[dict], batch_size: int, dtype):
 def bench_pretrain_step(models: dict | None = None, batch_size: int = 16, steps: int = 5, max_predictions: int = 20,
                         projections: Sequence[str] = ("masked", "all"), dtype=jnp.float32,
                         devices: Sequence | None = None, optimizer=None, verbose: bool = True) -> list[dict]:
-    "Train-step tokens/s (the pretraining step, chapter 07) of each BiGSConfig in `models` with each projection."
+    "Train-step tokens/s (the pretraining step, chapter 10) of each BiGSConfig in `models` with each projection."
     mesh, rows, tx = make_mesh(devices), [], optimizer or make_optimizer(1.0)
     for name, mc in (models or _default_step_models()).items():
         batch = _random_mlm_batch(mc, batch_size, max_predictions, mesh)
@@ -570,7 +596,6 @@ def bench_pretrain_step(models: dict | None = None, batch_size: int = 16, steps:
             r["speedup_masked_vs_all"] = by[(r["model"], "masked")] / by[(r["model"], "all")]
     if verbose: _print_step_rows(rows, batch_size, dtype)
     return rows
-
 
 # %% ../nbs/12_bench.ipynb #d329f684
 @dataclass
@@ -632,13 +657,12 @@ BENCH_HELP = MappingProxyType(dict(
 ))
 
 def bench_parser() -> argparse.ArgumentParser:
-    "Command-line flags of `bigs bench`: one per BenchConfig field (chapter 07's `add_config_flags`)."
+    "Command-line flags of `bigs bench`: one per BenchConfig field (chapter 10's `add_config_flags`)."
     p = argparse.ArgumentParser(prog="bigs bench", formatter_class=HelpFormatter,
                                 description="Tokens/s, peak memory, compile time and FLOP efficiency of bigs_nb BiGS "
                                 "vs an attention encoder of equal size vs BiGS on the reference implementation's code "
                                 "paths.")
     return add_config_flags(p, BenchConfig, BENCH_HELP)
-
 
 # %% ../nbs/12_bench.ipynb #7c260df7
 def _candidates(names, config, dtype, options) -> list[Candidate]:

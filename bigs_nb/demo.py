@@ -30,7 +30,7 @@ __all__ = ['TOPIC_TASK', 'ORDER_TASK', 'DEMO_TASKS', 'SPLIT_SEEDS', 'ARM_NAMES',
            'bbc_sentences', 'swap_words', 'task_split', 'AttentionMLMModule', 'AttentionClassifierModule',
            'AttentionMLM', 'AttentionClassifier', 'attention_classifier', 'DemoConfig', 'demo_data', 'start_model',
            'run_arm', 'summarize_arm', 'pretrain_arms', 'demo', 'format_demo', 'plot_demo', 'demo_parser', 'demo_main',
-           'pretrain_efficiency', 'write_sst2_files']
+           'demo_findings', 'demo_markdown', 'pretrain_efficiency', 'write_sst2_files']
 
 # %% ../nbs/13_demo.ipynb #aa7ef7b6
 _SENTENCE_END = re.compile(r'(?<=[.!?])["\']?\s+(?=["\']?[A-Z0-9])')
@@ -176,7 +176,7 @@ class DemoConfig:
     pretrain_steps: int | None = None        # None: the `bigs pretrain` default
     pretrain_seconds: float | None = None    # stop pretraining after this much time
     with_attention: bool = False             # also pretrain and finetune the attention encoder
-    attention_pre_norm: bool = True          # the attention encoder's norm placement (BiGS: post-norm, chapter 07)
+    attention_pre_norm: bool = True          # the attention encoder's norm placement (BiGS: post-norm, chapter 06)
     task: str = "order"                      # 'order' (word order) or 'topic'
     train_size: int = 1000
     validation_size: int = 500
@@ -333,7 +333,7 @@ DEMO_HELP = MappingProxyType(dict(
     pretrain_steps="pretraining updates (default: the `bigs pretrain` default)",
     pretrain_seconds="stop pretraining after this many seconds (with a checkpoint)",
     with_attention="also pretrain and finetune the attention encoder of chapter 12, with the same recipe",
-    attention_pre_norm="the attention encoder's norm placement (BiGS trains post-norm, chapter 07)",
+    attention_pre_norm="the attention encoder's norm placement (BiGS trains post-norm, chapter 06)",
     task="'order' (were two words swapped?) or 'topic' (the article's topic), on held-out sentences",
     train_size="labelled training sentences", validation_size="validation sentences (choose lr and epoch)",
     test_size="test sentences (reported)", lrs="finetuning learning-rate grid, the same for every arm",
@@ -341,7 +341,7 @@ DEMO_HELP = MappingProxyType(dict(
     batch_size="finetuning batch size", max_length="tokens per sentence", progress="show progress bars"))
 
 def demo_parser() -> argparse.ArgumentParser:
-    "The argument parser of `bigs demo`: one flag per DemoConfig field (chapter 07's `add_config_flags`)."
+    "The argument parser of `bigs demo`: one flag per DemoConfig field (chapter 10's `add_config_flags`)."
     p = argparse.ArgumentParser(prog="bigs demo", description=(
         "Offline, about 10 minutes on 2 CPU cores (15 with --with-attention): pretrain the default small BiGS "
         "on BBC News, finetune it on sentences from held-out articles (were two words swapped? or: which topic?), "
@@ -357,6 +357,49 @@ def demo_main(argv: Sequence[str] | None = None) -> int:
     enable_compile_cache()
     demo(cfg)
     return 0
+
+# %% ../nbs/13_demo.ipynb #14a2334b
+def _lr(lr: float) -> str: return f"{lr:.0e}".replace("e-0", "e-")
+
+def _vs(s: Mapping, a: str, b: str) -> str:
+    "Arm a against arm b: the gap in points, both means with their sample SDs, and whether the ranges overlap."
+    x, y = s["arms"][a], s["arms"][b]
+    gap = x["test_mean"] - y["test_mean"]
+    apart = "apart" if abs(gap) > x["test_std"] + y["test_std"] else "within their spreads"
+    return (f"{gap:+.1f} points ({x['test_mean']:.1f} ± {x['test_std']:.1f} against {y['test_mean']:.1f} ± "
+            f"{y['test_std']:.1f}: {apart})")
+
+# %% ../nbs/13_demo.ipynb #c36019c4
+def demo_findings(s: Mapping) -> str:
+    "What a demo summary shows, as markdown bullets: each encoder's pretraining gain, MLM accuracy, the settings."
+    c = s["settings"]
+    lines = [f"- pretraining gain, BiGS: {_vs(s, 'pretrained', 'scratch')}"]
+    if "attention_pretrained" in s["arms"]:
+        lines += [f"- pretraining gain, attention: {_vs(s, 'attention_pretrained', 'attention_scratch')}",
+                  f"- pretrained BiGS against pretrained attention: {_vs(s, 'pretrained', 'attention_pretrained')}"]
+    names = {"bigs": "BiGS", "attention": "attention"}
+    mlm = ", ".join(f"{names[k]} {v:.1f}% after {s['pretrain_updates'][k]:,} updates"
+                    for k, v in s["mlm_accuracy"].items())
+    grid = " and ".join(_lr(lr) for lr in c["lrs"])
+    return "\n".join(lines + [f"- held-out MLM accuracy: {mlm}",
+                              f"- finetuning: {c['train_size']:,} labelled sentences, learning rates {grid}, "
+                              f"{c['epochs']:g} epochs of batches of {c['batch_size']}, {c['max_length']} tokens, "
+                              f"validation on {c['validation_size']:,}, test on {c['test_size']:,} sentences",
+                              f"- wall time of the whole run: {s['seconds']:.0f} s"])
+
+# %% ../nbs/13_demo.ipynb #20878aca
+def demo_markdown(s: Mapping) -> str:
+    "The demo's results as markdown: one row per arm (MLM accuracy, lr chosen, test accuracy over seeds), findings."
+    n, task = len(s["settings"]["seeds"]), s["settings"]["task"]
+    lines = [f"| arm | held-out MLM accuracy | learning rate chosen | {task} test accuracy %, mean ± sample SD over "
+             f"{n} seeds | the seeds |", "|---|---|---|---|---|"]
+    for name, label in ARM_NAMES.items():
+        if (a := s["arms"].get(name)) is None: continue
+        mlm = "" if a["mlm_accuracy"] is None else f"{a['mlm_accuracy']:.1f}%"
+        seeds = ", ".join(f"{t:.1f}" for t in a["test"])
+        lines.append(f"| {label} | {mlm} | {_lr(a['lr'])} | {a['test_mean']:.1f} ± {a['test_std']:.1f} | {seeds} |")
+    lines.append(f"| chance (balanced classes) | | | {s['majority_baseline']:.1f} | |")
+    return "\n".join(lines) + "\n\n" + demo_findings(s)
 
 # %% ../nbs/13_demo.ipynb #6dd6b053
 def pretrain_efficiency(summary: Mapping, peak_flops: float | None = None) -> dict:
