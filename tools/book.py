@@ -3,6 +3,7 @@
     python tools/book.py run [CHAPTER ...]   execute the chapters in order and store their outputs in place
     python tools/book.py unrun               list the code cells `run` leaves unexecuted, and why
     python tools/book.py tidy [CHAPTER ...]  re-apply `run`'s output rules to stored outputs (no execution)
+    python tools/book.py numbers [CHAPTER]   list the numbers in prose that no stored output of their chapter shows
     python tools/book.py check               the rules CI enforces on stored outputs and on the README's table
     python tools/book.py selftest            show that `check` fails on a deliberately bad notebook of each kind
     python tools/book.py docs [CHAPTER ...]  build the docs site into _docs/ (Sphinx + myst-nb, warnings are errors)
@@ -259,12 +260,93 @@ def check_tables(root: Path) -> list[str]:
     return problems
 
 
+# ---------------------------------------------------------------- numbers in prose are outputs
+# A number in a chapter's prose that looks measured must be shown by a stored output of the same chapter.
+PROSE_NUMBER = re.compile(r"(?<![\w.,/#-])(\d+(?:\.\d+)?e[-+]?\d+|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+)"
+                          r"(?![\w]*\.?\d|,\d)")
+OUTPUT_NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?(?:[eE][-+]?\d+)?")
+NOT_MEASURED = re.compile(r"<!--\s*not measured:(.*?)-->", re.S)
+NOT_PROSE = [re.compile(r, re.S) for r in (r"```.*?```", r"~~~.*?~~~", r"`[^`\n]*`", r"\$\$.*?\$\$", r"\$[^$\n]+\$",
+                                           r"\\\(.*?\\\)", r"\]\([^)]*\)", r"<!--.*?-->", r"<[^>\n]*>", r"https?://\S+")]
+
+
+def prose_numbers(md: str) -> list[str]:
+    "The measured-looking numbers of a markdown cell: decimals, e-notation, comma-grouped integers; minus exemptions."
+    exempt = {t.strip(",;") for m in NOT_MEASURED.finditer(md) for t in m.group(1).split()}
+    for rx in NOT_PROSE: md = rx.sub(" ", md)
+    return [n for n in PROSE_NUMBER.findall(md) if n not in exempt]
+
+
+def output_text(cell) -> str:
+    "Everything a code cell's stored outputs show as text (images left out)."
+    parts = []
+    for o in cell.get("outputs", []):
+        if o.get("output_type") == "stream": parts.append("".join(o.get("text", "")))
+        for mime in ("text/plain", "text/markdown", "text/html", "text/latex"):
+            v = o.get("data", {}).get(mime)
+            if v: parts.append("".join(v))
+    return "\n".join(parts)
+
+
+def output_values(nb: dict) -> list[float]:
+    "Every number printed by the notebook's stored outputs, as a float."
+    text = "\n".join(output_text(c) for c in nb["cells"] if c["cell_type"] == "code")
+    return sorted({float(m.replace(",", "")) for m in OUTPUT_NUMBER.findall(text)})
+
+
+def tolerance(n: str) -> float:
+    "Half a unit of the last digit a prose number states: 63.6 -> 0.05, 2.86e-6 -> 5e-9, 16,500 -> 50."
+    n = n.replace(",", "")
+    if "e" in n:
+        mant, exp = n.split("e")
+        k = len(mant.split(".")[1]) if "." in mant else 0
+        return 0.5 * 10.0 ** (int(exp) - k)
+    if "." in n: return 0.5 * 10.0 ** -len(n.split(".")[1])
+    return 0.5 * 10.0 ** (len(n) - len(n.rstrip("0")))
+
+
+def shown(n: str, values: list[float]) -> bool:
+    "Does some output value round to the prose number `n` at the precision `n` is written with?"
+    import bisect
+    p, tol = float(n.replace(",", "")), tolerance(n) * (1 + 1e-9)
+    i = bisect.bisect_left(values, p - tol)
+    return i < len(values) and values[i] <= p + tol
+
+
+def unshown_numbers(path: Path) -> list[tuple[int, str]]:
+    "(cell index, number) for each measured-looking prose number that no stored output of the notebook shows."
+    nb = read(path)
+    values = output_values(nb)
+    return [(i, n) for i, c in enumerate(nb["cells"]) if c["cell_type"] == "markdown"
+            for n in dict.fromkeys(prose_numbers(c["source"])) if not shown(n, values)]
+
+
+def check_numbers(path: Path) -> list[str]:
+    return [f"{path.name} cell {i}: the number {n} in prose is shown by no stored output of the chapter (print it "
+            f"from the cell that measures it, or mark a setting or a published figure <!-- not measured: {n} -->)"
+            for i, n in unshown_numbers(path)]
+
+
+def cmd_numbers(args) -> int:
+    "List the prose numbers no output shows, chapter by chapter, with the sentence around each."
+    total = 0
+    for path in chapters(args.chapters):
+        nb, found = read(path), unshown_numbers(path)
+        total += len(found)
+        for i, n in found:
+            text = re.sub(r"\s+", " ", nb["cells"][i]["source"])
+            at = text.find(n)
+            print(f"{path.stem} cell {i}: {n:<10} ...{text[max(0, at - 60):at + len(n) + 30]}...")
+    print(f"book numbers: {total} prose numbers shown by no output")
+    return 1 if total else 0
+
+
 def check_book(root: Path) -> list[str]:
     problems = check_tables(root)
     if (root / "nbs" / "index.ipynb").exists() and readme_from_index(root)[0] != (root / "README.md").read_text():
         problems.append("README.md is not what nbs/index.ipynb says: run `python tools/book.py readme`")
     for p in [root / "nbs" / "index.ipynb"] + sorted((root / "nbs").glob("[0-9][0-9]_*.ipynb")):
-        if p.exists(): problems += check_notebook(p)
+        if p.exists(): problems += check_notebook(p) + check_numbers(p)
     return problems
 
 
@@ -286,6 +368,10 @@ def _code(src, outputs=()):
             "outputs": list(outputs)}
 
 
+def _prose(src):
+    return {"cell_type": "markdown", "id": "p", "metadata": {}, "source": src}
+
+
 def _write_book(root: Path, cells, readme_rows=("| `00_x` | `bigs_nb.x` | x |",)):
     (root / "nbs").mkdir(parents=True, exist_ok=True)
     (root / "nbs" / "00_x.ipynb").write_text(json.dumps(_nb(cells)))
@@ -304,6 +390,7 @@ def cmd_selftest(args) -> int:
     out = {"output_type": "stream", "name": "stdout", "text": "4\n"}
     tb = {"output_type": "error", "ename": "ValueError", "evalue": "bad", "traceback": ["Traceback ..."]}
     md = {"cell_type": "markdown", "id": "m", "metadata": {}, "source": "This cell needs the network."}
+    took = {"output_type": "stream", "name": "stdout", "text": "took 1.2516 s, 4.04 GB\n"}
     good = [_code("#| default_exp x"), _code("2 + 2", [out]), md, _code("#| hub\nload()")]
     cases = {
         "good": (good, None, None),
@@ -315,6 +402,10 @@ def cmd_selftest(args) -> int:
         "README not from the front page": (good, None, "README.md is not what nbs/index.ipynb says"),
         "unannounced hub cell": ([_code("#| default_exp x"), _code("2 + 2", [out]), _code("#| hub\nf()")], None,
                                  "says why this cell is not run"),
+        "number shown by an output": (good + [_prose("It took 1.25 s and 4.0 GB."), _code("t", [took])], None, None),
+        "setting marked as not measured": (good + [_prose("lr 3e-3 <!-- not measured: 3e-3 -->")], None, None),
+        "drifted number in prose": (good + [_prose("It took 1.23 s."), _code("t", [took])], None,
+                                    "the number 1.23 in prose is shown by no stored output"),
     }
     failed = 0
     for name, (cells, rows, expect) in cases.items():
@@ -417,7 +508,7 @@ def cmd_docs(args) -> int:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="book", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
-    for name in ("run", "unrun", "docs", "tidy"):
+    for name in ("run", "unrun", "docs", "tidy", "numbers"):
         s = sub.add_parser(name)
         s.add_argument("chapters", nargs="*", help="chapter file names or numbers (default: the whole book)")
         if name == "run": s.add_argument("--timeout", type=int, default=1800, help="seconds allowed per cell")
@@ -426,7 +517,7 @@ def main(argv=None) -> int:
     sub.add_parser("selftest")
     args = p.parse_args(argv)
     return {"run": cmd_run, "unrun": cmd_unrun, "check": cmd_check, "selftest": cmd_selftest,
-            "docs": cmd_docs, "readme": cmd_readme,
+            "docs": cmd_docs, "readme": cmd_readme, "numbers": cmd_numbers,
             "tidy": cmd_tidy}[args.cmd](args)
 
 
