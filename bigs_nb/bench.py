@@ -27,7 +27,8 @@ import optax
 from tqdm.auto import tqdm
 
 from .layer import dense_layer, token_dot
-from .model import BiGSConfig, BiGSForMaskedLM, BiGSModule
+from .modules import BiGSConfig, BiGSModule
+from .model import BiGSForMaskedLM
 from .s4d import ComputeOptions
 from .conv import auto_impl, time_calls, time_convs
 from .train import (HelpFormatter, PretrainConfig, add_config_flags, init_state, make_mesh, make_optimizer,

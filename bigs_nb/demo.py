@@ -16,8 +16,9 @@ import numpy as np
 import jax, jax.numpy as jnp
 import flax.linen as nn
 
-from .model import (BiGSConfig, BiGSPreTrainedModel, BiGSPooler, BiGSOnlyMLMHead, BiGSMaskedLMOutput,
-                           BiGSClassifierOutput, gather_positions)
+from .modules import (BiGSConfig, BiGSPooler, BiGSOnlyMLMHead, BiGSMaskedLMOutput, BiGSClassifierOutput,
+                             gather_positions)
+from .model import BiGSPreTrainedModel
 from .hub import load_tokenizer, read_msgpack
 from .data import bbc_articles, BBC_TOPICS
 from .train import HelpFormatter, PretrainConfig, add_config_flags, enable_compile_cache, pretrain

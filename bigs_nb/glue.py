@@ -20,7 +20,8 @@ from scipy import stats
 from sklearn import metrics as skm
 from tqdm.auto import tqdm
 
-from .model import BiGSConfig, BiGSForSequenceClassification, masked_mean
+from .modules import BiGSConfig, masked_mean
+from .model import BiGSForSequenceClassification
 from .hub import load_tokenizer, check_tokenizer, save_pretrained
 from .data import bbc_articles, BBC_TOPICS
 from .train import make_schedule, make_optimizer, make_mesh, shard_batch, init_state

@@ -18,7 +18,7 @@ __all__ = ['TOKENIZER_FILES', 'load_tokenizer', 'fill_mask', 'fill_mask_main', '
            'load_pretrained', 'write_vocab_txt', 'save_pretrained', 'check_tokenizer']
 
 # %% ../nbs/09_hub.ipynb #45a1457b
-# defined in chapter 04 ("Weights on disk"), re-exported: `from bigs_nb.hub import load_pretrained` keeps working
+# defined in chapter 08 ("Weights on disk"), re-exported: `from bigs_nb.hub import load_pretrained` keeps working
 from .model import (  # noqa: F401
     CONFIG_NAME, WEIGHTS_NAME, CHECKSUM_NAME, BASE_PREFIX, HEAD_GROUPS,  # noqa: F401
     read_msgpack, flat_params, TreeDiff, diff_trees, head_group, align_prefix,  # noqa: F401

@@ -1,4 +1,4 @@
-"""Config, embeddings, the stack of BiGS layers, pooler and every task head, with the released parameter layout, input checks and the fast paths (masked-only vocabulary projection, bfloat16, remat, scan over layers).
+"""Chapter 04's modules wrapped for real use: config files read strictly, where a checkpoint's files come from, input checks, the user classes with `from_pretrained` and `save_pretrained`, weights on disk, the structural test that every module gets the model's options, and compile time.
 
 Docs: https://bigs-nb.github.io/bigs_nb/model.html.md"""
 
@@ -9,44 +9,26 @@ from __future__ import annotations
 import dataclasses
 import json, logging, os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
 import numpy as np
 import jax
 import jax.numpy as jnp
 import flax.linen as nn
-from flax import serialization, struct
+from flax import serialization
 from flax.traverse_util import flatten_dict, unflatten_dict
-import warnings
 from .s4d import S4D, ComputeOptions
-from .layer import BiGSLayer, dense_layer, token_dot
+from .layer import BiGSLayer
+from .modules import (BiGSConfig, BiGSModule, BiGSForMaskedLMModule, BiGSForSequenceClassificationModule,
+                             BiGSForTokenClassificationModule, BiGSForQuestionAnsweringModule,
+                             BiGSForMultipleChoiceModule, stack_layer_params, unstack_layer_params)
 
 # %% auto #0
-__all__ = ['ACTIVATIONS', 'REQUIRED_FIELDS', 'CONFIG_NAME', 'WEIGHTS_NAME', 'CHECKSUM_NAME', 'LEGACY_OPTIONS', 'BASE_PREFIX',
-           'HEAD_GROUPS', 'activation', 'BiGSConfig', 'resolve_file', 'check_inputs', 'BiGSModelOutput',
-           'BiGSMaskedLMOutput', 'BiGSClassifierOutput', 'BiGSTokenClassifierOutput', 'BiGSQuestionAnsweringOutput',
-           'BiGSEmbeddings', 'BiGSLayerCollection', 'BiGSEncoder', 'stack_layer_params', 'unstack_layer_params',
-           'masked_mean', 'BiGSPooler', 'legacy_options', 'BiGSModule', 'gather_positions',
-           'BiGSPredictionHeadTransform', 'BiGSLMPredictionHead', 'BiGSOnlyMLMHead', 'BiGSForMaskedLMModule',
-           'BiGSForSequenceClassificationModule', 'BiGSForTokenClassificationModule', 'BiGSForQuestionAnsweringModule',
-           'BiGSForMultipleChoiceModule', 'BiGSPreTrainedModel', 'BiGSModel', 'BiGSForMaskedLM',
-           'BiGSForSequenceClassification', 'BiGSForTokenClassification', 'BiGSForQuestionAnswering',
-           'BiGSForMultipleChoice', 'options_received', 'read_msgpack', 'flat_params', 'TreeDiff', 'diff_trees',
-           'head_group', 'align_prefix', 'LoadReport', 'match_params', 'file_sha256', 'verify_checksum',
-           'load_pretrained', 'write_vocab_txt', 'save_pretrained']
-
-# %% ../nbs/08_model.ipynb #d4795e6e
-ACTIVATIONS = ("gelu", "gelu_new", "gelu_pytorch_tanh", "relu", "silu", "swish", "tanh")
-
-def activation(name: str):
-    "The activation function for a Hugging Face `hidden_act` name ('gelu' is the exact erf GELU)."
-    if name == "gelu": return lambda x: nn.gelu(x, approximate=False)
-    if name in ("gelu_new", "gelu_pytorch_tanh"): return lambda x: nn.gelu(x, approximate=True)
-    if name == "relu": return nn.relu
-    if name in ("silu", "swish"): return nn.silu
-    if name == "tanh": return jnp.tanh
-    raise ValueError(f"hidden_act {name!r} is not one of {ACTIVATIONS}")
+__all__ = ['REQUIRED_FIELDS', 'CONFIG_NAME', 'WEIGHTS_NAME', 'CHECKSUM_NAME', 'BASE_PREFIX', 'HEAD_GROUPS', 'validate_config',
+           'config_from_dict', 'read_config', 'write_config', 'resolve_file', 'load_config', 'check_inputs',
+           'BiGSPreTrainedModel', 'BiGSModel', 'BiGSForMaskedLM', 'BiGSForSequenceClassification',
+           'BiGSForTokenClassification', 'BiGSForQuestionAnswering', 'BiGSForMultipleChoice', 'options_received',
+           'read_msgpack', 'flat_params', 'TreeDiff', 'diff_trees', 'head_group', 'align_prefix', 'LoadReport',
+           'match_params', 'file_sha256', 'verify_checksum', 'load_pretrained', 'write_vocab_txt', 'save_pretrained']
 
 # %% ../nbs/08_model.ipynb #424e1098
 # the fields that change a loaded model's outputs: a config.json without one of them is refused, not defaulted
@@ -55,17 +37,13 @@ REQUIRED_FIELDS = ("vocab_size", "hidden_size", "num_hidden_layers", "intermedia
 
 def _is_number(v) -> bool: return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
 
-def _validate_config(c):
-    "ValueError naming the first field of config `c` that has a wrong type or value."
+def validate_config(c: BiGSConfig) -> BiGSConfig:
+    "`c` itself, or a ValueError naming the first field that has a wrong type or value."
     for name in ("vocab_size", "hidden_size", "num_hidden_layers", "intermediate_size",
                  "max_position_embeddings", "type_vocab_size", "num_ssm", "num_labels"):
         v = getattr(c, name)
         if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
             raise ValueError(f"BiGSConfig.{name} must be a positive integer, got {v!r}")
-    if c.scaling not in ("hippo", "lin", "inv"):
-        raise ValueError(f"BiGSConfig.scaling must be 'hippo', 'lin' or 'inv', got {c.scaling!r}")
-    if not isinstance(c.hidden_act, str) or c.hidden_act not in ACTIVATIONS:
-        raise ValueError(f"BiGSConfig.hidden_act {c.hidden_act!r} is not one of {ACTIVATIONS}")
     if not _is_number(c.layer_norm_eps) or not c.layer_norm_eps > 0:
         raise ValueError(f"BiGSConfig.layer_norm_eps must be a positive number, got {c.layer_norm_eps!r}")
     for name in ("hidden_dropout_prob", "classifier_dropout", "initializer_range"):
@@ -77,92 +55,32 @@ def _validate_config(c):
             raise ValueError(f"BiGSConfig.{name} must be true or false, got {getattr(c, name)!r}")
     if not isinstance(c.pooler_type, str):
         raise ValueError(f"BiGSConfig.pooler_type must be a string, got {c.pooler_type!r}")
+    return c
 
 # %% ../nbs/08_model.ipynb #78471e03
-class _ConfigFiles:
-    "The dict and `config.json` side of BiGSConfig (a mixin: BiGSConfig below is the dataclass)."
-    @classmethod
-    def from_dict(cls, d: Mapping, source: str = "config") -> "BiGSConfig":
-        "Known keys become fields, all others go to `extra`; refuses a dict that lacks one of `REQUIRED_FIELDS`."
-        if not isinstance(d, Mapping):
-            raise ValueError(f"{source} must hold a JSON object of settings, found {type(d).__name__}: {str(d)[:60]}")
-        missing = [k for k in REQUIRED_FIELDS if k not in d]
-        if missing:
-            raise ValueError(f"{source} lacks {', '.join(missing)}: these change the model's outputs, so they are "
-                             "not filled in with defaults; add them as the checkpoint was trained")
-        names = {f.name for f in dataclasses.fields(cls)} - {"extra"}
-        known = {k: v for k, v in d.items() if k in names}
-        extra = {k: v for k, v in d.items() if k not in names}
-        extra.update(d.get("extra", {}) if isinstance(d.get("extra"), Mapping) else {})
-        return cls(**known, extra=extra)
+def config_from_dict(d, source: str = "config") -> BiGSConfig:
+    "A BiGSConfig from a released-format dict; refuses one that lacks a field of `REQUIRED_FIELDS` or has a bad value."
+    if not isinstance(d, Mapping):
+        raise ValueError(f"{source} must hold a JSON object of settings, found {type(d).__name__}: {str(d)[:60]}")
+    missing = [k for k in REQUIRED_FIELDS if k not in d]
+    if missing:
+        raise ValueError(f"{source} lacks {', '.join(missing)}: these change the model's outputs, so they are "
+                         "not filled in with defaults; add them as the checkpoint was trained")
+    return validate_config(BiGSConfig.from_dict(d))
 
-    def to_dict(self) -> dict:
-        "A json-ready dict in the released format (extra keys included, `id2label` sized to `num_labels`)."
-        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in ("extra", "num_labels")}
-        d.update(self.extra)
-        d.setdefault("model_type", "BiGS")
-        if len(d.get("id2label") or {}) != self.num_labels and (d.get("id2label") or self.num_labels != 2):
-            d["id2label"] = {str(i): f"LABEL_{i}" for i in range(self.num_labels)}
-            d["label2id"] = {f"LABEL_{i}": i for i in range(self.num_labels)}
-        return d
+def read_config(path) -> BiGSConfig:
+    "Read a `config.json`, strictly (`config_from_dict`)."
+    try:
+        d = json.loads(Path(path).read_text())
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path} is not valid JSON: {e}") from None
+    return config_from_dict(d, source=str(path))
 
-    @classmethod
-    def from_json_file(cls, path) -> "BiGSConfig":
-        "Read a `config.json`."
-        try:
-            d = json.loads(Path(path).read_text())
-        except json.JSONDecodeError as e:
-            raise ValueError(f"{path} is not valid JSON: {e}") from None
-        return cls.from_dict(d, source=str(path))
-
-    def to_json_file(self, path) -> Path:
-        "Write `config.json` (sorted keys, 2-space indent, like the released files)."
-        path = Path(path)
-        path.write_text(json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n")
-        return path
-
-    @classmethod
-    def from_pretrained(cls, path_or_id, revision: str | None = None, cache_dir=None) -> "BiGSConfig":
-        "The config of a checkpoint: a folder, a `config.json`, or a hub repo id (downloads one file)."
-        if Path(path_or_id).is_file(): return cls.from_json_file(path_or_id)
-        # a missing folder or an unreachable hub gets resolve_file's clear error (below)
-        return cls.from_json_file(resolve_file(path_or_id, "config.json", revision=revision, cache_dir=cache_dir))
-
-# %% ../nbs/08_model.ipynb #34e711b8
-@dataclass
-class BiGSConfig(_ConfigFiles):
-    "The hyper-parameters of a BiGS model; reads and writes the released `config.json`."
-    vocab_size: int = 30522
-    hidden_size: int = 768
-    num_hidden_layers: int = 24
-    intermediate_size: int = 3072
-    hidden_act: str = "gelu"
-    hidden_dropout_prob: float = 0.1
-    max_position_embeddings: int = 512
-    type_vocab_size: int = 2
-    initializer_range: float = 0.02
-    layer_norm_eps: float = 1e-12
-    pad_token_id: int = 0
-    classifier_dropout: Optional[float] = None
-    num_ssm: int = 64
-    pre_norm: bool = True
-    scaling: str = "hippo"
-    pooler_type: str = "non_padding_mean"
-    tie_word_embeddings: bool = True
-    padding_invariant: bool = False
-    num_labels: Optional[int] = None
-    extra: dict = field(default_factory=dict)
-
-    def __post_init__(self):
-        if self.num_labels is None:
-            self.num_labels = len(self.extra["id2label"]) if self.extra.get("id2label") else 2
-        _validate_config(self)
-
-    @classmethod
-    def bigs_128(cls, **kw) -> "BiGSConfig":
-        "The released BiGS_128 sizes (H=1024, 23 layers, I=3072, N=64, L=128); fields can be overridden."
-        return cls(**{**dict(hidden_size=1024, num_hidden_layers=23, intermediate_size=3072, num_ssm=64,
-                             max_position_embeddings=128, vocab_size=30522), **kw})
+def write_config(config: BiGSConfig, path) -> Path:
+    "Write `config.json` (sorted keys, 2-space indent, like the released files)."
+    path = Path(path)
+    path.write_text(json.dumps(config.to_dict(), indent=2, sort_keys=True) + "\n")
+    return path
 
 # %% ../nbs/08_model.ipynb #5a3eb3ec
 CONFIG_NAME = "config.json"
@@ -206,6 +124,18 @@ def resolve_file(path_or_id, filename: str, revision: str | None = None, cache_d
         raise OSError(f"{where}: the revision does not exist") from e
     except (RepositoryNotFoundError, HFValidationError) as e:
         raise FileNotFoundError(f"{where}: not a hub repository either") from e
+
+# %% ../nbs/08_model.ipynb #2cbfddbf
+def load_config(path_or_id, revision: str | None = None, cache_dir=None) -> BiGSConfig:
+    "The config of a checkpoint: a folder, a `config.json`, or a hub repo id (downloads one file)."
+    if Path(path_or_id).is_file(): return read_config(path_or_id)
+    # a missing folder or an unreachable hub gets resolve_file's clear error
+    return read_config(resolve_file(path_or_id, CONFIG_NAME, revision=revision, cache_dir=cache_dir))
+
+# the file methods of the released config classes, on chapter 04's dataclass
+BiGSConfig.from_json_file = staticmethod(read_config)
+BiGSConfig.to_json_file = write_config
+BiGSConfig.from_pretrained = staticmethod(load_config)
 
 # %% ../nbs/08_model.ipynb #6651051a
 def _concrete(x) -> bool:
@@ -260,353 +190,6 @@ def check_inputs(config: BiGSConfig, input_ids, attention_mask=None, token_type_
             raise ValueError(f"padding_invariant needs right padding (real tokens first), but row {row} of "
                              "attention_mask has a real token after a pad")
 
-# %% ../nbs/08_model.ipynb #97c4ef96
-@struct.dataclass
-class BiGSModelOutput:
-    "Output of the bare encoder: last hidden state, pooled vector (if any) and all hidden states (if asked)."
-    last_hidden_state: jax.Array
-    pooler_output: Optional[jax.Array] = None
-    hidden_states: Optional[tuple] = None
-
-@struct.dataclass
-class BiGSMaskedLMOutput:
-    "Masked-LM output: logits (B, L, V), or (B, P, V) when masked positions are given."
-    logits: jax.Array
-    last_hidden_state: Optional[jax.Array] = None
-    hidden_states: Optional[tuple] = None
-
-@struct.dataclass
-class BiGSClassifierOutput:
-    "Sequence classification / multiple choice output: logits (B, num_labels) or (B, choices)."
-    logits: jax.Array
-    pooler_output: Optional[jax.Array] = None
-    last_hidden_state: Optional[jax.Array] = None
-    hidden_states: Optional[tuple] = None
-
-@struct.dataclass
-class BiGSTokenClassifierOutput:
-    "Token classification output: logits (B, L, num_labels)."
-    logits: jax.Array
-    last_hidden_state: Optional[jax.Array] = None
-    hidden_states: Optional[tuple] = None
-
-@struct.dataclass
-class BiGSQuestionAnsweringOutput:
-    "Extractive QA output: start and end logits (B, L)."
-    start_logits: jax.Array
-    end_logits: jax.Array
-    last_hidden_state: Optional[jax.Array] = None
-    hidden_states: Optional[tuple] = None
-
-# %% ../nbs/08_model.ipynb #9dd20645
-class BiGSEmbeddings(nn.Module):
-    "Word + position + token-type embeddings, LayerNorm, dropout."
-    config: BiGSConfig
-    dtype: Any = jnp.float32
-
-    @nn.compact
-    def __call__(self, input_ids, token_type_ids, position_ids, deterministic: bool = True):
-        c = self.config
-        embed = lambda n, name: nn.Embed(n, c.hidden_size, embedding_init=nn.initializers.normal(c.initializer_range),
-                                         dtype=self.dtype, param_dtype=jnp.float32, name=name)
-        x = (embed(c.vocab_size, "word_embeddings")(input_ids)
-             + embed(c.max_position_embeddings, "position_embeddings")(position_ids)
-             + embed(c.type_vocab_size, "token_type_embeddings")(token_type_ids))
-        x = nn.LayerNorm(epsilon=c.layer_norm_eps, dtype=self.dtype, param_dtype=jnp.float32, name="LayerNorm")(x)
-        return nn.Dropout(c.hidden_dropout_prob)(x, deterministic=deterministic)
-
-# %% ../nbs/08_model.ipynb #439f3f52
-class BiGSLayerCollection(nn.Module):
-    "The layers as separate submodules '0', '1', ... (the released layout); `remat` is the encoder's to pass."
-    config: BiGSConfig
-    dtype: Any = jnp.float32
-    options: ComputeOptions = ComputeOptions()
-
-    @nn.compact
-    def __call__(self, hidden, mask=None, output_hidden_states: bool = False):
-        layer_cls = nn.remat(BiGSLayer) if self.options.remat else BiGSLayer
-        states = (hidden,)
-        for i in range(self.config.num_hidden_layers):
-            hidden = layer_cls(config=self.config, dtype=self.dtype, options=self.options, name=str(i))(hidden, mask)
-            states += (hidden,)
-        return hidden, (states if output_hidden_states else None)
-
-class _ScanBiGSLayer(BiGSLayer):
-    "A BiGSLayer with the (carry, x) -> (carry, y) signature that nn.scan needs."
-    collect: bool = False
-
-    def __call__(self, hidden, mask=None):
-        out = super().__call__(hidden, mask)
-        return out, (out if self.collect else None)
-
-# %% ../nbs/08_model.ipynb #8375a06e
-class BiGSEncoder(nn.Module):
-    "The stack of BiGS layers, as separate submodules (`layer/<i>`) or scanned over stacked params (`layers`)."
-    config: BiGSConfig
-    dtype: Any = jnp.float32
-    options: ComputeOptions = ComputeOptions()   # the encoder reads scan_layers and remat
-
-    @nn.compact
-    def __call__(self, hidden, mask=None, output_hidden_states: bool = False):
-        c, kw = self.config, dict(config=self.config, dtype=self.dtype, options=self.options)
-        if not self.options.scan_layers:
-            return BiGSLayerCollection(**kw, name="layer")(hidden, mask, output_hidden_states)
-        body = nn.remat(_ScanBiGSLayer, prevent_cse=False) if self.options.remat else _ScanBiGSLayer
-        scan = nn.scan(body, variable_axes={"params": 0}, split_rngs={"params": True},
-                       in_axes=nn.broadcast, length=c.num_hidden_layers)
-        last, ys = scan(**kw, collect=output_hidden_states, name="layers")(hidden, mask)
-        states = (hidden,) + tuple(ys[i] for i in range(c.num_hidden_layers)) if output_hidden_states else None
-        return last, states
-
-# %% ../nbs/08_model.ipynb #48f551b3
-def _map_encoders(params, fn):
-    "Apply fn to every dict stored under an 'encoder' key of a nested param dict; returns a new tree."
-    if not isinstance(params, Mapping): return params
-    return {
-        k: (fn(v) if k == "encoder" and isinstance(v, Mapping) else _map_encoders(v, fn)) for k, v in params.items()
-    }
-
-def stack_layer_params(params):
-    "Released layout `encoder/layer/<i>/...` -> scanned layout `encoder/layers/...` (leading axis = layer)."
-    def stack(enc):
-        if "layer" not in enc: return dict(enc)
-        layers = enc["layer"]
-        n = len(layers)
-        if sorted(layers, key=int) != [str(i) for i in range(n)]:
-            raise ValueError(f"encoder/layer must hold layers '0'..'{n - 1}', found {sorted(layers)}")
-        stacked = jax.tree.map(lambda *xs: jnp.stack(xs), *[layers[str(i)] for i in range(n)])
-        return {**{k: v for k, v in enc.items() if k != "layer"}, "layers": stacked}
-    return _map_encoders(params, stack)
-
-def unstack_layer_params(params):
-    "Scanned layout `encoder/layers/...` -> released layout `encoder/layer/<i>/...`."
-    def unstack(enc):
-        if "layers" not in enc: return dict(enc)
-        st = enc["layers"]
-        n = jax.tree.leaves(st)[0].shape[0]
-        layer = {str(i): jax.tree.map(lambda x: x[i], st) for i in range(n)}
-        return {**{k: v for k, v in enc.items() if k != "layers"}, "layer": layer}
-    return _map_encoders(params, unstack)
-
-# %% ../nbs/08_model.ipynb #7e7e9f36
-def masked_mean(hidden, mask=None):
-    "Mean over positions of hidden (B, L, H) weighted by mask (B, L); an all-zero mask row gives 0, not NaN."
-    if mask is None: return hidden.mean(axis=1)
-    m = mask.astype(jnp.float32)[..., None]
-    return (hidden.astype(jnp.float32) * m).sum(axis=1) / jnp.maximum(m.sum(axis=1), 1.0)
-
-class BiGSPooler(nn.Module):
-    "Masked mean over positions (or plain mean for pooler_type='mean'), Dense, tanh."
-    config: BiGSConfig
-    dtype: Any = jnp.float32
-
-    @nn.compact
-    def __call__(self, hidden, mask=None):
-        c = self.config
-        pooled = masked_mean(hidden, None if c.pooler_type == "mean" else mask).astype(self.dtype)
-        dense = nn.Dense(c.hidden_size, dtype=self.dtype, param_dtype=jnp.float32, name="dense",
-                         kernel_init=nn.initializers.normal(c.initializer_range))
-        return jnp.tanh(dense(pooled))
-
-# %% ../nbs/08_model.ipynb #c11a62a6
-LEGACY_OPTIONS = ("conv_impl", "per_channel", "flat_dense", "scan_layers", "remat")
-
-def legacy_options(options: ComputeOptions | None, old: dict, where: str) -> ComputeOptions:
-    "Fold deprecated keyword arguments (`conv_impl=`, ...) into `options`, warning once per call."
-    old = {k: v for k, v in old.items() if v is not None}
-    options = ComputeOptions() if options is None else options
-    if not old: return options
-    args = ", ".join(f"{k}={v!r}" for k, v in old.items())
-    warnings.warn(f"{where}({args}) is deprecated: pass options=ComputeOptions({args}) instead "
-                  "(bigs_nb.s4d.ComputeOptions); the old keywords go in the next version",
-                  DeprecationWarning, stacklevel=3)
-    return dataclasses.replace(options, **old)
-
-# %% ../nbs/08_model.ipynb #3da791ae
-def _defaults(input_ids, attention_mask, token_type_ids, position_ids):
-    "Fill in an all-ones mask, zero token types and positions 0..L-1 where not given."
-    if attention_mask is None: attention_mask = jnp.ones_like(input_ids)
-    if token_type_ids is None: token_type_ids = jnp.zeros_like(input_ids)
-    if position_ids is None: position_ids = jnp.broadcast_to(jnp.arange(input_ids.shape[-1]), input_ids.shape)
-    return attention_mask, token_type_ids, jnp.broadcast_to(position_ids, input_ids.shape)
-
-class BiGSModule(nn.Module):
-    "The BiGS body: embeddings -> BiGS layers -> (pooler); returns a BiGSModelOutput."
-    config: BiGSConfig
-    dtype: Any = jnp.float32
-    options: ComputeOptions = ComputeOptions()
-    add_pooling_layer: bool = True
-    # deprecated (one version): the old per-option keywords, folded into `options` on construction
-    conv_impl: Any = None
-    per_channel: Any = None
-    flat_dense: Any = None
-    scan_layers: Any = None
-    remat: Any = None
-
-    def __post_init__(self):
-        old = {k: getattr(self, k) for k in LEGACY_OPTIONS}
-        if any(v is not None for v in old.values()):
-            object.__setattr__(self, "options", legacy_options(self.options, old, "BiGSModule"))
-            for k in LEGACY_OPTIONS: object.__setattr__(self, k, None)
-        super().__post_init__()
-
-    @nn.compact
-    def __call__(self, input_ids, attention_mask=None, token_type_ids=None, position_ids=None,
-                 deterministic: bool = True, output_hidden_states: bool = False):
-        attention_mask, token_type_ids, position_ids = _defaults(
-            input_ids, attention_mask, token_type_ids, position_ids
-        )
-        kw = dict(config=self.config, dtype=self.dtype)
-        h = BiGSEmbeddings(**kw, name="embeddings")(input_ids, token_type_ids, position_ids, deterministic)
-        h, states = BiGSEncoder(**kw, options=self.options, name="encoder")(h, attention_mask, output_hidden_states)
-        pooled = BiGSPooler(**kw, name="pooler")(h, attention_mask) if self.add_pooling_layer else None
-        return BiGSModelOutput(last_hidden_state=h, pooler_output=pooled, hidden_states=states)
-
-# %% ../nbs/08_model.ipynb #02db1b00
-def gather_positions(hidden, positions):
-    "hidden (B, L, H) at positions (B, P) -> (B, P, H)."
-    return jnp.take_along_axis(hidden, positions[..., None].astype(jnp.int32), axis=1)
-
-class BiGSPredictionHeadTransform(nn.Module):
-    "MLM transform: Dense (lecun-normal init), activation (exact GELU), LayerNorm."
-    config: BiGSConfig
-    dtype: Any = jnp.float32
-    options: ComputeOptions = ComputeOptions()   # reads flat_dense
-
-    @nn.compact
-    def __call__(self, x):
-        x = dense_layer(self.config.hidden_size, "dense", self.dtype, flat=self.options.flat_dense)(x)
-        x = activation(self.config.hidden_act)(x)
-        return nn.LayerNorm(
-            epsilon=self.config.layer_norm_eps, dtype=self.dtype, param_dtype=jnp.float32, name="LayerNorm"
-        )(x)
-
-# %% ../nbs/08_model.ipynb #aa561c34
-class BiGSLMPredictionHead(nn.Module):
-    "MLM prediction head: transform, then logits against the (tied) word embeddings plus a bias."
-    config: BiGSConfig
-    dtype: Any = jnp.float32
-    options: ComputeOptions = ComputeOptions()   # reads flat_dense
-
-    @nn.compact
-    def __call__(self, x, word_embeddings=None):
-        c, flat = self.config, self.options.flat_dense
-        x = BiGSPredictionHeadTransform(config=c, dtype=self.dtype, options=self.options, name="transform")(x)
-        if c.tie_word_embeddings:
-            dot = token_dot if flat else jnp.dot                  # one token axis: see chapter 03
-            logits = dot(x, word_embeddings.astype(self.dtype).T)
-        else:
-            logits = dense_layer(c.vocab_size, "decoder", self.dtype, use_bias=False, flat=flat)(x)
-        bias = self.param("bias", nn.initializers.zeros, (c.vocab_size,), jnp.float32)
-        return logits.astype(jnp.float32) + bias
-
-class BiGSOnlyMLMHead(nn.Module):
-    "The `cls` module of an MLM checkpoint: holds `predictions`."
-    config: BiGSConfig
-    dtype: Any = jnp.float32
-    options: ComputeOptions = ComputeOptions()
-
-    @nn.compact
-    def __call__(self, x, word_embeddings=None):
-        head = BiGSLMPredictionHead(config=self.config, dtype=self.dtype, options=self.options, name="predictions")
-        return head(x, word_embeddings)
-
-# %% ../nbs/08_model.ipynb #7d9a0aff
-class _HeadModule(nn.Module):
-    "Common fields of the task modules: what the checkpoint means, compute dtype, how to compute."
-    config: BiGSConfig
-    dtype: Any = jnp.float32
-    options: ComputeOptions = ComputeOptions()
-
-    def body(self, add_pooling_layer: bool) -> BiGSModule:
-        "The shared `s4_bert` submodule."
-        return BiGSModule(config=self.config, dtype=self.dtype, options=self.options,
-                          add_pooling_layer=add_pooling_layer, name="s4_bert")
-
-    def head_dropout(self, x, deterministic: bool):
-        "Dropout before a classifier (classifier_dropout, or hidden_dropout_prob when that is None)."
-        c = self.config
-        rate = c.hidden_dropout_prob if c.classifier_dropout is None else c.classifier_dropout
-        return nn.Dropout(rate)(x, deterministic=deterministic)
-
-class BiGSForMaskedLMModule(_HeadModule):
-    "BiGS body (no pooler) + MLM head; `masked_positions` (B, P) restricts the vocabulary projection."
-    @nn.compact
-    def __call__(self, input_ids, attention_mask=None, token_type_ids=None, position_ids=None,
-                 deterministic: bool = True, masked_positions=None, output_hidden_states: bool = False):
-        body = self.body(add_pooling_layer=False)
-        out = body(input_ids, attention_mask, token_type_ids, position_ids, deterministic, output_hidden_states)
-        h = (
-            out.last_hidden_state
-            if masked_positions is None
-            else gather_positions(out.last_hidden_state, masked_positions)
-        )
-        E = (
-            body.variables["params"]["embeddings"]["word_embeddings"]["embedding"]
-            if self.config.tie_word_embeddings
-            else None
-        )
-        logits = BiGSOnlyMLMHead(config=self.config, dtype=self.dtype, options=self.options, name="cls")(h, E)
-        return BiGSMaskedLMOutput(
-            logits=logits, last_hidden_state=out.last_hidden_state, hidden_states=out.hidden_states
-        )
-
-# %% ../nbs/08_model.ipynb #d2aebe1c
-class BiGSForSequenceClassificationModule(_HeadModule):
-    "Pooled vector -> dropout -> `classifier` Dense(num_labels); num_labels == 1 is regression."
-    @nn.compact
-    def __call__(self, input_ids, attention_mask=None, token_type_ids=None, position_ids=None,
-                 deterministic: bool = True, output_hidden_states: bool = False):
-        out = self.body(True)(
-            input_ids, attention_mask, token_type_ids, position_ids, deterministic, output_hidden_states
-        )
-        x = self.head_dropout(out.pooler_output, deterministic)
-        logits = nn.Dense(self.config.num_labels, dtype=self.dtype, param_dtype=jnp.float32, name="classifier")(x)
-        return BiGSClassifierOutput(logits=logits.astype(jnp.float32), pooler_output=out.pooler_output,
-                                    last_hidden_state=out.last_hidden_state, hidden_states=out.hidden_states)
-
-# %% ../nbs/08_model.ipynb #0afc69eb
-class BiGSForTokenClassificationModule(_HeadModule):
-    "Every position -> dropout -> `classifier` Dense(num_labels); no pooler."
-    @nn.compact
-    def __call__(self, input_ids, attention_mask=None, token_type_ids=None, position_ids=None,
-                 deterministic: bool = True, output_hidden_states: bool = False):
-        out = self.body(False)(
-            input_ids, attention_mask, token_type_ids, position_ids, deterministic, output_hidden_states
-        )
-        x = self.head_dropout(out.last_hidden_state, deterministic)
-        logits = nn.Dense(self.config.num_labels, dtype=self.dtype, param_dtype=jnp.float32, name="classifier")(x)
-        return BiGSTokenClassifierOutput(logits=logits.astype(jnp.float32), last_hidden_state=out.last_hidden_state,
-                                         hidden_states=out.hidden_states)
-
-class BiGSForQuestionAnsweringModule(_HeadModule):
-    "Every position -> `qa_outputs` Dense(2) -> start and end logits; no pooler."
-    @nn.compact
-    def __call__(self, input_ids, attention_mask=None, token_type_ids=None, position_ids=None,
-                 deterministic: bool = True, output_hidden_states: bool = False):
-        out = self.body(False)(
-            input_ids, attention_mask, token_type_ids, position_ids, deterministic, output_hidden_states
-        )
-        logits = nn.Dense(2, dtype=self.dtype, param_dtype=jnp.float32, name="qa_outputs")(out.last_hidden_state)
-        logits = logits.astype(jnp.float32)
-        return BiGSQuestionAnsweringOutput(start_logits=logits[..., 0], end_logits=logits[..., 1],
-                                           last_hidden_state=out.last_hidden_state, hidden_states=out.hidden_states)
-
-# %% ../nbs/08_model.ipynb #4c3d9414
-class BiGSForMultipleChoiceModule(_HeadModule):
-    "Inputs (B, C, L): each choice pooled -> dropout -> `classifier` Dense(1) -> logits (B, C)."
-    @nn.compact
-    def __call__(self, input_ids, attention_mask=None, token_type_ids=None, position_ids=None,
-                 deterministic: bool = True, output_hidden_states: bool = False):
-        B, C, L = input_ids.shape
-        flat = lambda x: None if x is None else jnp.broadcast_to(x, (B, C, L)).reshape(B * C, L)
-        out = self.body(True)(flat(input_ids), flat(attention_mask), flat(token_type_ids), flat(position_ids),
-                              deterministic, output_hidden_states)
-        x = self.head_dropout(out.pooler_output, deterministic)
-        logits = nn.Dense(1, dtype=self.dtype, param_dtype=jnp.float32, name="classifier")(x)
-        return BiGSClassifierOutput(logits=logits.astype(jnp.float32).reshape(B, C), pooler_output=out.pooler_output,
-                                    last_hidden_state=out.last_hidden_state, hidden_states=out.hidden_states)
-
 # %% ../nbs/08_model.ipynb #bdc68c5f
 class _ModelBuild:
     "How a model class builds its linen module and fresh parameters (classmethods: no instance needed)."
@@ -640,39 +223,32 @@ class _ModelBuild:
 class _ModelState(_ModelBuild):
     "A model's config, options, module and parameters, kept in the layout the module expects."
     def __init__(self, config: BiGSConfig, seed: int = 0, dtype=jnp.float32, options: ComputeOptions | None = None,
-                 params=None, **deprecated):
+                 params=None):
         if not isinstance(config, BiGSConfig):
             raise TypeError(f"config must be a BiGSConfig, got {type(config).__name__}")
-        unknown = set(deprecated) - set(LEGACY_OPTIONS)
-        if unknown: raise TypeError(f"{type(self).__name__} got unexpected keyword arguments {sorted(unknown)}")
-        options = legacy_options(options, deprecated, type(self).__name__)
+        options = ComputeOptions() if options is None else options
         if not isinstance(options, ComputeOptions):
             raise TypeError(f"options must be a ComputeOptions, got {type(options).__name__}")
-        self.config, self.dtype, self.options = config, dtype, options
+        self.config, self.dtype, self.options = validate_config(config), dtype, options
         self.module = self._make_module(config, dtype=dtype, options=options)
         self._compiled = {}
         self.params = self.init_params(config, seed) if params is None else params
 
     @property
-    def scan_layers(self) -> bool:
-        "Whether the module keeps its layers stacked (`options.scan_layers`)."
-        return self.options.scan_layers
-
-    @property
     def params(self) -> dict:
-        "The parameters in the released per-layer layout (unstacked on the fly when scan_layers)."
-        return unstack_layer_params(self._params) if self.scan_layers else self._params
+        "The parameters in the released per-layer layout (unstacked on the fly when `options.scan_layers`)."
+        return unstack_layer_params(self._params) if self.options.scan_layers else self._params
 
     @params.setter
     def params(self, params):
         abstract = any(isinstance(x, jax.ShapeDtypeStruct) for x in jax.tree.leaves(params))
         stack = (lambda p: jax.eval_shape(stack_layer_params, p)) if abstract else stack_layer_params
-        self._params = stack(params) if self.scan_layers else params
+        self._params = stack(params) if self.options.scan_layers else params
 
     def module_params(self, params=None) -> dict:
         "params (released layout; default: the model's own) in the layout `self.module.apply` expects."
         if params is None: return self._params
-        return stack_layer_params(params) if self.scan_layers else params
+        return stack_layer_params(params) if self.options.scan_layers else params
 
     @property
     def num_params(self) -> int:
@@ -682,6 +258,17 @@ class _ModelState(_ModelBuild):
     def check(self, input_ids, attention_mask=None, token_type_ids=None, position_ids=None):
         "Validate a batch (see check_inputs)."
         check_inputs(self.config, input_ids, attention_mask, token_type_ids, position_ids)
+
+# %% ../nbs/08_model.ipynb #0c0ff02f
+def _describe(model) -> str:
+    "A model's repr: sizes, parameter count, compute dtype and the options that differ from the defaults."
+    c = model.config
+    changed = [f"{f.name}={getattr(model.options, f.name)!r}" for f in dataclasses.fields(ComputeOptions)
+               if getattr(model.options, f.name) != f.default]
+    opts = f", options=ComputeOptions({', '.join(changed)})" if changed else ""
+    return (f"{type(model).__name__}(hidden={c.hidden_size}, layers={c.num_hidden_layers}, "
+            f"intermediate={c.intermediate_size}, N={c.num_ssm}, max_len={c.max_position_embeddings}, "
+            f"vocab={c.vocab_size}, params={model.num_params:,}, dtype={jnp.dtype(model.dtype).name}{opts})")
 
 # %% ../nbs/08_model.ipynb #59001d24
 class BiGSPreTrainedModel(_ModelState):
@@ -714,21 +301,14 @@ class BiGSPreTrainedModel(_ModelState):
 
     @classmethod
     def from_pretrained(cls, path_or_id, **kwargs):
-        "Load a checkpoint folder or hub repo (`load_pretrained`, end of this chapter; walked through in 06)."
+        "Load a checkpoint folder or hub repo (`load_pretrained`, end of this chapter; walked through in 09)."
         return load_pretrained(cls, path_or_id, **kwargs)
 
     def save_pretrained(self, directory, **kwargs):
         "Write config.json + flax_model.msgpack in the released layout (`save_pretrained`, end of this chapter)."
         return save_pretrained(self, directory, **kwargs)
 
-    def __repr__(self):
-        c = self.config
-        changed = [f"{f.name}={getattr(self.options, f.name)!r}" for f in dataclasses.fields(ComputeOptions)
-                   if getattr(self.options, f.name) != f.default]
-        opts = f", options=ComputeOptions({', '.join(changed)})" if changed else ""
-        return (f"{type(self).__name__}(hidden={c.hidden_size}, layers={c.num_hidden_layers}, "
-                f"intermediate={c.intermediate_size}, N={c.num_ssm}, max_len={c.max_position_embeddings}, "
-                f"vocab={c.vocab_size}, params={self.num_params:,}, dtype={jnp.dtype(self.dtype).name}{opts})")
+    def __repr__(self): return _describe(self)
 
 # %% ../nbs/08_model.ipynb #30c9006c
 class BiGSModel(BiGSPreTrainedModel):
@@ -974,7 +554,7 @@ def load_pretrained(cls, path_or_id, revision: str | None = None, cache_dir=None
                     **model_kwargs):
     "An instance of model class `cls` with weights from a local folder or a hub repo (strict; see above)."
     get = lambda name: resolve_file(path_or_id, name, revision, cache_dir, local_files_only=local_files_only)
-    config = BiGSConfig.from_json_file(get(CONFIG_NAME))
+    config = read_config(get(CONFIG_NAME))
     fields = {f.name for f in dataclasses.fields(BiGSConfig)}
     config = _override_config(config, {k: model_kwargs.pop(k) for k in list(model_kwargs) if k in fields})
     weights = get(WEIGHTS_NAME)
@@ -1013,7 +593,7 @@ def save_pretrained(model, directory, tokenizer=None) -> Path:
     the folder."""
     d = Path(directory).expanduser()
     d.mkdir(parents=True, exist_ok=True)
-    _write_atomic(d / CONFIG_NAME, model.config.to_json_file)
+    _write_atomic(d / CONFIG_NAME, lambda p: write_config(model.config, p))
     tree = jax.tree_util.tree_map(np.asarray, jax.device_get(model.params))
     tree = unflatten_dict(flat_params(tree), sep="/")  # plain nested dicts, whatever container came in
     (d / CHECKSUM_NAME).unlink(missing_ok=True)       # never a stale checksum next to new weights

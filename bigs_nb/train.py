@@ -19,7 +19,8 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
 from tqdm.auto import tqdm
 from .data import (MLMDataset, H5Dataset, BatchIterator, load_texts, train_tokenizer,
                    check_mlm_tokenizer, pack_blocks, reuse_tokenizer, tokenizer_settings, SPECIAL_TOKENS)
-from .model import BiGSConfig, BiGSForMaskedLM, save_pretrained
+from .modules import BiGSConfig
+from .model import BiGSForMaskedLM, save_pretrained
 from .hub import load_tokenizer
 
 # %% auto #0

@@ -1,6 +1,6 @@
 # Sphinx configuration for the bigs_nb book. `python tools/book.py docs` stages the notebooks and this file into
 # _proc/docs and builds the site into _docs/ with warnings as errors. Nothing here needs the network: the notebooks'
-# stored outputs are rendered as they are (no execution), and MathJax is served from the site itself.
+# stored outputs are rendered as they are (no execution), and MathJax 3 and its fonts are served from the site itself.
 import bigs_nb
 
 project = "bigs_nb"
@@ -8,7 +8,8 @@ author = "bigs_nb developers"
 copyright = "2026, bigs_nb developers"
 release = version = bigs_nb.__version__
 
-extensions = ["myst_nb", "sphinx.ext.autodoc", "sphinx.ext.mathjax"]
+# sphinx-mathjax-offline (after sphinx.ext.mathjax): MathJax 3 with its TeX fonts, copied into _static/mathjax
+extensions = ["myst_nb", "sphinx.ext.autodoc", "sphinx.ext.mathjax", "sphinx-mathjax-offline"]
 root_doc = "index"
 exclude_patterns = ["_build", "**.ipynb_checkpoints"]
 suppress_warnings = ["misc.highlighting_failure"]
@@ -25,10 +26,11 @@ autodoc_member_order = "bysource"
 autodoc_typehints = "none"
 autodoc_default_options = {"members": True, "undoc-members": False}
 
-# MathJax 2.7, copied from the `jupyter-server-mathjax` package into _static/mathjax: math renders offline
-mathjax_path = "mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full"
-mathjax2_config = {"tex2jax": {"inlineMath": [["\\(", "\\)"]], "displayMath": [["\\[", "\\]"]],
-                               "processRefs": False, "processEnvironments": False}}
+# MathJax 3: sphinx-mathjax-offline sets mathjax_path to its own copy (mathjax/tex-chtml.js) and copies it with its
+# fonts into the site. Only the math that MyST marked (class "math") is typeset: TeX anywhere else stays as text, so
+# tools/site_check.py sees it. Environments are written out by amsmath/dollarmath inside those elements.
+mathjax3_config = {"startup": {"elements": [".math"]},
+                   "tex": {"inlineMath": [["\\(", "\\)"]], "displayMath": [["\\[", "\\]"]], "processRefs": False}}
 
 html_theme = "sphinx_book_theme"
 html_title = f"bigs_nb {version}"

@@ -4,6 +4,7 @@
     python tools/book.py unrun               list the code cells `run` leaves unexecuted, and why
     python tools/book.py tidy [CHAPTER ...]  re-apply `run`'s output rules to stored outputs (no execution)
     python tools/book.py numbers [CHAPTER]   list the numbers in prose that no stored output of their chapter shows
+    python tools/book.py imports             the package's import graph in chapter order (a later chapter is an error)
     python tools/book.py check               the rules CI enforces on stored outputs and on the README's table
     python tools/book.py selftest            show that `check` fails on a deliberately bad notebook of each kind
     python tools/book.py docs [CHAPTER ...]  build the docs site into _docs/ (Sphinx + myst-nb, warnings are errors)
@@ -341,8 +342,47 @@ def cmd_numbers(args) -> int:
     return 1 if total else 0
 
 
+# ---------------------------------------------------------------- chapters import only the chapters before them
+def package_imports(root: Path) -> dict[str, set[str]]:
+    "For each module of the package, the package modules it imports anywhere (module level or inside a function)."
+    import ast
+    graph = {}
+    for py in sorted((root / "bigs_nb").glob("*.py")):
+        if py.stem.startswith("_"): continue
+        found = set()
+        for node in ast.walk(ast.parse(py.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                if node.level == 1 and node.module: found.add(node.module.split(".")[0])
+                elif node.level == 1: found |= {a.name for a in node.names}
+                elif (node.module or "").startswith("bigs_nb."): found.add(node.module.split(".")[1])
+            elif isinstance(node, ast.Import):
+                found |= {a.name.split(".")[1] for a in node.names if a.name.startswith("bigs_nb.")}
+        graph[py.stem] = found - {py.stem, "__version__"}
+    return graph
+
+
+def check_imports(root: Path) -> list[str]:
+    "Every module imports only modules whose chapters come before its own (so there is no import cycle)."
+    order = {m: nb for nb, m in notebook_modules(root / "nbs") if m}
+    return [f"bigs_nb/{m}.py (chapter {order[m]}) imports bigs_nb.{d} (chapter {order.get(d, '?')}), which does not "
+            f"come before it" for m, deps in package_imports(root).items() if m in order
+            for d in sorted(deps) if d not in order or order[d] >= order[m]]
+
+
+def cmd_imports(args) -> int:
+    "Print the package's import graph in chapter order, and any import that breaks the order."
+    order = {m: nb for nb, m in notebook_modules(NBS) if m}
+    graph = package_imports(ROOT)
+    for m in sorted(graph, key=lambda m: order.get(m, "zz")):
+        deps = sorted(graph[m], key=lambda d: order.get(d, "zz"))
+        print(f"{order.get(m, '?'):<12} {m:<9} <- {', '.join(deps) or '-'}")
+    problems = check_imports(ROOT)
+    for p in problems: print(f"book imports: {p}")
+    return 1 if problems else 0
+
+
 def check_book(root: Path) -> list[str]:
-    problems = check_tables(root)
+    problems = check_tables(root) + (check_imports(root) if (root / "bigs_nb").exists() else [])
     if (root / "nbs" / "index.ipynb").exists() and readme_from_index(root)[0] != (root / "README.md").read_text():
         problems.append("README.md is not what nbs/index.ipynb says: run `python tools/book.py readme`")
     for p in [root / "nbs" / "index.ipynb"] + sorted((root / "nbs").glob("[0-9][0-9]_*.ipynb")):
@@ -416,6 +456,17 @@ def cmd_selftest(args) -> int:
         ok = (not problems) if expect is None else any(expect in p for p in problems)
         failed += not ok
         print(f"book selftest: {name:<31} {'ok' if ok else 'WRONG'}: {problems or 'no problems'}")
+    with tempfile.TemporaryDirectory() as d:     # a chapter's module importing a later chapter's module
+        root = Path(d)
+        _write_book(root, good)
+        (root / "nbs" / "01_y.ipynb").write_text(json.dumps(_nb([_code("#| default_exp y"), _code("1", [out])])))
+        (root / "bigs_nb").mkdir()
+        (root / "bigs_nb" / "x.py").write_text("def f():\n    from .y import g\n    return g\n")
+        (root / "bigs_nb" / "y.py").write_text("def g(): return 1\n")
+        problems = check_imports(root)
+        ok = any("imports bigs_nb.y" in p for p in problems)
+        failed += not ok
+        print(f"book selftest: {'import of a later chapter':<31} {'ok' if ok else 'WRONG'}: {problems or 'none'}")
     return 1 if failed else 0
 
 
@@ -429,7 +480,7 @@ def readme_from_index(root: Path) -> tuple[str, bytes | None]:
     parts, png = [], None
     for cell in read(root / "nbs" / "index.ipynb")["cells"]:
         if cell["cell_type"] == "markdown":
-            parts.append(re.sub(r"\]\((\d\d_\w+\.ipynb)\)", r"](nbs/\1)", cell["source"]))
+            parts.append(re.sub(r"\]\(((?:\d\d_\w+\.ipynb)|images/[^)]+)\)", r"](nbs/\1)", cell["source"]))
             continue
         images = [o["data"]["image/png"] for o in cell.get("outputs", []) if "image/png" in o.get("data", {})]
         if images:
@@ -450,8 +501,13 @@ def cmd_readme(args) -> int:
 
 
 # ---------------------------------------------------------------- the docs site
+COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
+LOCAL_BADGE = "images/colab-badge.svg"      # nbs/images/colab-badge.svg: the site serves its own copy
+
+
 def staged_cell(cell) -> dict | None:
     "A notebook cell as the site shows it: nbdev directives become myst-nb tags and leave the source."
+    if cell["cell_type"] == "markdown": return dict(cell, source=cell["source"].replace(COLAB_BADGE, LOCAL_BADGE))
     if cell["cell_type"] != "code": return cell
     ds = directives(cell)
     if any(d.startswith(("default_exp", "hide")) for d in ds): return None
@@ -459,6 +515,7 @@ def staged_cell(cell) -> dict | None:
     tags = []
     if any(d.startswith("echo: false") for d in ds): tags.append("remove-input")
     if any(d.startswith("output: false") for d in ds): tags.append("remove-output")
+    if any(d.startswith("code-fold: true") for d in ds): tags.append("hide-input")     # shown folded
     cell["metadata"] = dict(cell.get("metadata", {}), tags=tags) if tags else cell.get("metadata", {})
     return cell
 
@@ -467,11 +524,10 @@ API_PAGE = "# API reference\n\nEvery exported name, module by module, from its d
 
 
 def stage_docs(dest: Path, names=()) -> None:
-    "Copy conf, static files, the chapters (directives turned into tags) and the API pages into `dest`."
-    import jupyter_server_mathjax
+    "Copy conf, static files, images, the chapters (directives turned into tags) and the API pages into `dest`."
     if dest.exists(): shutil.rmtree(dest)
     shutil.copytree(ROOT / "docs", dest)
-    shutil.copytree(Path(jupyter_server_mathjax.__file__).parent / "static", dest / "_static" / "mathjax")
+    shutil.copytree(NBS / "images", dest / "images")     # pictures the pages link to, the Colab badge among them
     pages = chapters(names)
     if NBS / "index.ipynb" not in pages: pages = [NBS / "index.ipynb"] + pages
     mods = []
@@ -513,11 +569,12 @@ def main(argv=None) -> int:
         s.add_argument("chapters", nargs="*", help="chapter file names or numbers (default: the whole book)")
         if name == "run": s.add_argument("--timeout", type=int, default=1800, help="seconds allowed per cell")
     sub.add_parser("check")
+    sub.add_parser("imports")
     sub.add_parser("readme")
     sub.add_parser("selftest")
     args = p.parse_args(argv)
     return {"run": cmd_run, "unrun": cmd_unrun, "check": cmd_check, "selftest": cmd_selftest,
-            "docs": cmd_docs, "readme": cmd_readme, "numbers": cmd_numbers,
+            "docs": cmd_docs, "readme": cmd_readme, "numbers": cmd_numbers, "imports": cmd_imports,
             "tidy": cmd_tidy}[args.cmd](args)
 
 
