@@ -14,8 +14,8 @@ import numpy as np
 from tqdm.auto import tqdm
 
 # %% auto #0
-__all__ = ['CONV_IMPLS', 'causal_conv_direct', 'causal_conv_fft', 'toeplitz', 'causal_conv_toeplitz', 'causal_conv_dft',
-           'auto_impl', 'causal_conv', 'anticausal_conv', 'time_calls', 'time_conv', 'time_convs']
+__all__ = ['CONV_IMPLS', 'CPU_TOEPLITZ_MAX_L', 'causal_conv_direct', 'causal_conv_fft', 'toeplitz', 'causal_conv_toeplitz',
+           'causal_conv_dft', 'auto_impl', 'causal_conv', 'anticausal_conv', 'time_calls', 'time_conv', 'time_convs']
 
 # %% ../nbs/01_conv.ipynb #96804b5a
 def _check(u, K) -> int:
@@ -121,6 +121,8 @@ def causal_conv_dft(u, K):
 
 # %% ../nbs/01_conv.ipynb #956ecb32
 CONV_IMPLS = ("direct", "fft", "toeplitz", "dft")
+CPU_TOEPLITZ_MAX_L = 256       # from the CPU sweeps at the end of this chapter
+
 
 # %% ../nbs/01_conv.ipynb #09af32ea
 def auto_impl(L: int, backend: str | None = None) -> str:
@@ -130,7 +132,7 @@ def auto_impl(L: int, backend: str | None = None) -> str:
         return "toeplitz" if L <= 1024 else "dft" if L <= 8192 else "fft"
     if backend in ("gpu", "cuda", "rocm"):
         return "toeplitz" if L <= 512 else "fft"
-    return "toeplitz" if L <= 256 else "fft"
+    return "toeplitz" if L <= CPU_TOEPLITZ_MAX_L else "fft"
 
 # %% ../nbs/01_conv.ipynb #3d3eeb70
 def causal_conv(u, K, impl: str = "auto"):
@@ -147,17 +149,6 @@ def causal_conv(u, K, impl: str = "auto"):
 def anticausal_conv(u, K, impl: str = "auto"):
     "Right-to-left convolution y[t] = sum_{s>=t} K[s-t] u[s]: flip along length, causal_conv, flip back."
     return jnp.flip(causal_conv(jnp.flip(u, axis=-2), K, impl), axis=-2)
-
-# %% ../nbs/01_conv.ipynb #88f68c09
-def __getattr__(name: str):
-    "Old names of this module that moved: `reverse_valid` now lives in `bigs_nb.layer` (deprecated here)."
-    if name == "reverse_valid":
-        import warnings
-        warnings.warn("bigs_nb.conv.reverse_valid moved to bigs_nb.layer.reverse_valid (chapter 03); "
-                      "import it from there", DeprecationWarning, stacklevel=2)
-        from bigs_nb.layer import reverse_valid
-        return reverse_valid
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 # %% ../nbs/01_conv.ipynb #00d875be
 def time_calls(fn, *args, repeats: int = 3, warmup: int = 0, feed=None) -> list[float]:

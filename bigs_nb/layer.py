@@ -13,7 +13,7 @@ import flax.linen as nn
 from .s4d import S4D, ComputeOptions
 
 # %% auto #0
-__all__ = ['reverse_valid', 'BiGSLayer', 'token_dot', 'TokenDense', 'dense_layer']
+__all__ = ['reverse_valid', 'backward_reversal', 'BiGSLayer', 'token_dot', 'TokenDense', 'dense_layer']
 
 # %% ../nbs/03_layer.ipynb #4feab5b4
 def reverse_valid(u, lengths):
@@ -23,6 +23,15 @@ def reverse_valid(u, lengths):
     n = jnp.asarray(lengths)[:, None]
     idx = jnp.where(t < n, n - 1 - t, t)                      # (B, L) source index
     return jnp.take_along_axis(u, idx[..., None], axis=-2)
+
+# %% ../nbs/03_layer.ipynb #eb08365c
+def backward_reversal(mask, padding_invariant: bool):
+    "Backward-path reversal and real positions (B, L, 1): per row if padding_invariant and a mask, else flip and None."
+    if padding_invariant and mask is not None:
+        lengths = jnp.sum(mask > 0, axis=-1)
+        return (lambda t: reverse_valid(t, lengths)), (mask > 0)[..., None]
+    return (lambda t: jnp.flip(t, axis=-2)), None
+
 
 # %% ../nbs/03_layer.ipynb #25f665fc
 class BiGSLayer(nn.Module):
@@ -48,13 +57,7 @@ class BiGSLayer(nn.Module):
         H, I = c.hidden_size, c.intermediate_size
         norm = nn.LayerNorm(epsilon=c.layer_norm_eps, dtype=self.dtype, param_dtype=jnp.float32, name="LayerNorm")
         x = norm(hidden) if c.pre_norm else hidden.astype(self.dtype)
-        keep = None
-        if getattr(c, "padding_invariant", False) and mask is not None:
-            lengths = jnp.sum(mask > 0, axis=-1)
-            flip = lambda t: reverse_valid(t, lengths)
-            keep = (mask > 0)[..., None]
-        else:
-            flip = lambda t: jnp.flip(t, axis=-2)
+        flip, keep = backward_reversal(mask, getattr(c, "padding_invariant", False))
         v = nn.gelu(self._dense(I, "dv")(x))
         uf = nn.gelu(self._dense(H, "du_forward")(x))
         ub = nn.gelu(self._dense(H, "du_backward")(flip(x)))

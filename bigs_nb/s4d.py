@@ -16,7 +16,8 @@ import flax.linen as nn
 from .conv import CONV_IMPLS, causal_conv
 
 # %% auto #0
-__all__ = ['make_hippo', 'hippo_nplr', 'init_A', 's4d_kernel_vandermonde', 's4d_kernel', 'parity_dir', 'ComputeOptions', 'S4D']
+__all__ = ['make_hippo', 'hippo_nplr', 'init_A', 's4d_kernel_vandermonde', 's4d_kernel', 'parity_dir', 'kernel_envelope',
+           'ComputeOptions', 'S4D']
 
 # %% ../nbs/02_s4d.ipynb #bce5c99c
 def make_hippo(N: int) -> np.ndarray:
@@ -88,6 +89,13 @@ def parity_dir() -> Path:
         if (d / "shared" / "parity" / "expected.npz").is_file(): return d / "shared" / "parity"
     raise FileNotFoundError(f"parity fixture not found above {Path.cwd()}: set BIGS_PARITY_DIR or run below "
                             "a folder holding shared/parity")
+
+# %% ../nbs/02_s4d.ipynb #e166fac0
+def kernel_envelope(K) -> np.ndarray:
+    "Along the last axis of K: the largest |K| at lag l or beyond, for every l (a non-increasing curve)."
+    a = np.abs(np.asarray(K))
+    return np.flip(np.maximum.accumulate(np.flip(a, -1), axis=-1), -1)
+
 
 # %% ../nbs/02_s4d.ipynb #f35d5325
 @dataclass(frozen=True)
