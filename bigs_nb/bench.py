@@ -430,7 +430,7 @@ def bench_markdown(records: list[dict]) -> str:
     table = [[c[j] for j in keep] for c in [head, ["---"] * len(head)] + rows]
     return "\n".join("| " + " | ".join(r) + " |" for r in table)
 
-# %% ../nbs/12_bench.ipynb #3f120eb3
+# %% ../nbs/12_bench.ipynb #58012482
 def targets_markdown(targets: list) -> str:
     "bench_targets rows as a markdown table with each target's margin (+: met with room, -: short)."
     lines = ["| target | measured | goal | verdict | margin |", "|---|---|---|---|---|"]
