@@ -92,7 +92,7 @@ def parity_dir() -> Path:
 
 # %% ../nbs/02_s4d.ipynb #e166fac0
 def kernel_envelope(K) -> np.ndarray:
-    "Along the last axis of K: the largest |K| at lag l or beyond, for every l (a non-increasing curve)."
+    "Along the last axis of K: the largest abs(K) at lag l or beyond, for every l (a non-increasing curve)."
     a = np.abs(np.asarray(K))
     return np.flip(np.maximum.accumulate(np.flip(a, -1), axis=-1), -1)
 
