@@ -6,7 +6,7 @@ Docs: https://bigs-nb.github.io/bigs_nb/glue.html.md"""
 
 # %% ../nbs/11_glue.ipynb #5b380b5a
 from __future__ import annotations
-import argparse, csv, dataclasses, json, math, os
+import argparse, contextlib, csv, dataclasses, io, json, math, os
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 from types import MappingProxyType
@@ -25,7 +25,7 @@ from .model import BiGSForSequenceClassification
 from .hub import load_tokenizer, check_tokenizer, save_pretrained
 from .pretrain import init_state, make_step
 from .train import make_mesh, shard_batch
-from .train import maybe_initialize_distributed, add_launch_flags, pop_launch_flags
+from .train import maybe_initialize_distributed, add_launch_flags, pop_launch_flags, folder_lock
 from .train import LAUNCH_COMMANDS, add_config_flags, HelpFormatter
 from .finetune import MODEL_INPUTS, bbc_split, majority_baseline, encode_texts, task_objective
 from .finetune import finetune_optimizer, make_predict, predict_logits, logits_to_preds, finetune_loop
@@ -137,29 +137,45 @@ def _check_fields(path: Path, rows: list, header: list, lines: list | None = Non
     return rows
 
 # %% ../nbs/11_glue.ipynb #a24bd287
+def _decode(path: Path) -> str:
+    "The text of `path` as UTF-8 (a byte-order mark dropped); a ValueError naming the line of a byte that is not."
+    data = path.read_bytes()
+    try: return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data[:e.start].count(b"\n") + 1
+        raise ValueError(f"{path}: line {line} is not UTF-8 (byte 0x{data[e.start]:02x}); save the file as UTF-8") from None
+
+@contextlib.contextmanager
+def _csv_field_limit(n: int):
+    "Let the csv module read fields of up to `n` characters within the block (its default is 131,072)."
+    old = csv.field_size_limit(n)
+    try: yield
+    finally: csv.field_size_limit(old)
+
 def read_table(path: str | os.PathLike) -> dict:
     """Columns of a `.tsv`, `.csv` or `.jsonl`/`.json` file with a header row (or keys), as `{name: list}`; strict
     about fields."""
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"data file not found: {path}")
     suffix = path.suffix.lower()
-    with open(path, newline="", encoding="utf-8") as f:
-        if suffix in (".tsv", ".csv"):
-            reader = (
-                csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE) if suffix == ".tsv" else csv.DictReader(f)
-            )
-            rows, lines = [], []
+    if suffix not in (".tsv", ".csv", ".jsonl", ".json"):
+        raise ValueError(f"{path}: unsupported file type {suffix!r}; use .tsv, .csv or .jsonl")
+    text = _decode(path)
+    if suffix in (".tsv", ".csv"):
+        f = io.StringIO(text, newline="")
+        reader = csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE) if suffix == ".tsv" else csv.DictReader(f)
+        rows, lines = [], []
+        with _csv_field_limit(len(text) + 1):          # a field is never longer than the file
             for r in reader:
                 rows.append(r)
                 lines.append(reader.line_num)
-            header = list(reader.fieldnames or [])
-            _check_fields(path, rows, header, lines)
-        elif suffix in (".jsonl", ".json"):
-            text = f.read().strip()
-            rows = json.loads(text) if text.startswith("[") else [json.loads(l) for l in text.splitlines() if l.strip()]
-            header = list(rows[0]) if rows and isinstance(rows[0], dict) else []
-            _check_fields(path, rows, header)
-        else: raise ValueError(f"{path}: unsupported file type {suffix!r}; use .tsv, .csv or .jsonl")
+        header = list(reader.fieldnames or [])
+        _check_fields(path, rows, header, lines)
+    else:
+        text = text.strip()
+        rows = json.loads(text) if text.startswith("[") else [json.loads(l) for l in text.splitlines() if l.strip()]
+        header = list(rows[0]) if rows and isinstance(rows[0], dict) else []
+        _check_fields(path, rows, header)
     if not rows: raise ValueError(f"{path}: no rows")
     return {n: [r.get(n) for r in rows] for n in header}
 
@@ -700,15 +716,17 @@ def run_finetune(cfg: FinetuneConfig, devices=None, verbose: bool = True) -> dic
         BiGSConfig.from_pretrained(resolve_model_path(cfg.model), **load_kw)
     train, evals, tests = load_task_data(cfg)
     model, tok = load_start_model(task, cfg.model, cfg.tokenizer, cfg.scratch, cfg.seed, cfg.dropout, **load_kw)
-    out.mkdir(parents=True, exist_ok=True)
+    _check_start(model, tok, task, cfg, make_mesh(devices).devices.size)     # every refusal before any write
+    n_train = len(next(iter(train.values()), []))
+    if n_train < cfg.batch_size: raise ValueError(f"{n_train} training rows is less than one batch of {cfg.batch_size}")
     lead = jax.process_index() == 0  # one process writes and prints
-    if lead:
-        (out / "finetune_config.json").write_text(
-            json.dumps(dict(asdict(cfg), model_path=resolve_model_path(cfg.model)), indent=2)
-        )
-    verbose = verbose and lead
-    if verbose: print(f"finetuning {model} on {task.name} -> {out}")
-    report = finetune(model, tok, task, train, evals, tests, cfg, out, devices)
+    with folder_lock(out, lead):      # one run per output folder
+        out.mkdir(parents=True, exist_ok=True)
+        if lead: (out / "finetune_config.json").write_text(
+            json.dumps(dict(asdict(cfg), model_path=resolve_model_path(cfg.model)), indent=2))
+        verbose = verbose and lead
+        if verbose: print(f"finetuning {model} on {task.name} -> {out}")
+        report = finetune(model, tok, task, train, evals, tests, cfg, out, devices)
     report["output_dir"] = str(out)
     if verbose: print(format_report(report))
     return report

@@ -12,9 +12,9 @@ import numpy as np
 from .model import BiGSForMaskedLM
 
 # %% auto #0
-__all__ = ['TOKENIZER_FILES', 'load_tokenizer', 'fill_mask', 'fill_mask_main', 'CONFIG_NAME', 'WEIGHTS_NAME', 'CHECKSUM_NAME',
-           'BASE_PREFIX', 'HEAD_GROUPS', 'read_msgpack', 'flat_params', 'TreeDiff', 'diff_trees', 'head_group',
-           'align_prefix', 'LoadReport', 'match_params', 'resolve_file', 'file_sha256', 'verify_checksum',
+__all__ = ['TOKENIZER_FILES', 'load_tokenizer', 'clip_text', 'fill_mask', 'fill_mask_main', 'CONFIG_NAME', 'WEIGHTS_NAME',
+           'CHECKSUM_NAME', 'BASE_PREFIX', 'HEAD_GROUPS', 'read_msgpack', 'flat_params', 'TreeDiff', 'diff_trees',
+           'head_group', 'align_prefix', 'LoadReport', 'match_params', 'resolve_file', 'file_sha256', 'verify_checksum',
            'load_pretrained', 'write_vocab_txt', 'save_pretrained', 'check_tokenizer']
 
 # %% ../nbs/09_hub.ipynb #45a1457b
@@ -54,6 +54,10 @@ def load_tokenizer(path_or_name, vocab_size: int | None = None, cache_dir=None, 
     return tokenizer_from_dir(got[0].parent, vocab_size)        # the downloaded files share one folder
 
 # %% ../nbs/09_hub.ipynb #e1849d7e
+def clip_text(text: str, n: int = 60) -> str:
+    "`text` quoted for a message, cut to its first `n` characters (with its length) when longer."
+    return repr(text) if len(text) <= n else f"{text[:n]!r}... ({len(text):,} characters)"
+
 def fill_mask(text: str, model, tokenizer, top_k: int = 5, pad_to_max: bool = True) -> list:
     "Top-`top_k` `(token, probability)` pairs for each `[MASK]` in `text`, in order of appearance."
     if not isinstance(top_k, (int, np.integer)) or isinstance(top_k, bool) or top_k < 1:
@@ -61,9 +65,9 @@ def fill_mask(text: str, model, tokenizer, top_k: int = 5, pad_to_max: bool = Tr
     check_tokenizer(tokenizer, model.config.vocab_size)
     ids = np.asarray(tokenizer(text)["input_ids"], np.int32)
     where = np.flatnonzero(ids == tokenizer.mask_token_id)
-    if not len(where): raise ValueError(f"no {tokenizer.mask_token} token in {text!r}")
+    if not len(where): raise ValueError(f"no {tokenizer.mask_token} token in {clip_text(text)}")
     L = model.config.max_position_embeddings
-    if len(ids) > L: raise ValueError(f"{text!r} is {len(ids)} tokens long; the model takes at most {L}")
+    if len(ids) > L: raise ValueError(f"{clip_text(text)} is {len(ids)} tokens long; the model takes at most {L}")
     mask = np.ones_like(ids)
     if pad_to_max:
         pad = L - len(ids)
@@ -88,7 +92,7 @@ def fill_mask_main(argv=None) -> int:
     ap.add_argument("--no-pad", action="store_true", help="do not pad to max_position_embeddings")
     args = ap.parse_args(argv)
     blank = [t for t in args.text if "[MASK]" not in t]
-    if blank: ap.error(f"no [MASK] in {blank[0]!r}")  # before loading a large model
+    if blank: ap.error(f"no [MASK] in {clip_text(blank[0])}")  # before loading a large model
     if args.top_k < 1: ap.error(f"--top-k must be at least 1, got {args.top_k}")
     model = BiGSForMaskedLM.from_pretrained(args.model, revision=args.revision, cache_dir=args.cache_dir)
     tok = load_tokenizer(args.tokenizer or args.model, vocab_size=model.config.vocab_size,

@@ -23,9 +23,9 @@ from .modules import (BiGSConfig, BiGSModule, BiGSForMaskedLMModule, BiGSForSequ
                              BiGSForMultipleChoiceModule, stack_layer_params, unstack_layer_params)
 
 # %% auto #0
-__all__ = ['REQUIRED_FIELDS', 'CONFIG_NAME', 'WEIGHTS_NAME', 'CHECKSUM_NAME', 'BASE_PREFIX', 'HEAD_GROUPS', 'validate_config',
-           'config_from_dict', 'read_config', 'write_config', 'resolve_file', 'load_config', 'check_inputs',
-           'BiGSPreTrainedModel', 'BiGSModel', 'BiGSForMaskedLM', 'BiGSForSequenceClassification',
+__all__ = ['REQUIRED_FIELDS', 'POOLER_TYPES', 'CONFIG_NAME', 'WEIGHTS_NAME', 'CHECKSUM_NAME', 'BASE_PREFIX', 'HEAD_GROUPS',
+           'validate_config', 'config_from_dict', 'read_config', 'write_config', 'resolve_file', 'load_config',
+           'check_inputs', 'BiGSPreTrainedModel', 'BiGSModel', 'BiGSForMaskedLM', 'BiGSForSequenceClassification',
            'BiGSForTokenClassification', 'BiGSForQuestionAnswering', 'BiGSForMultipleChoice', 'options_received',
            'read_msgpack', 'flat_params', 'TreeDiff', 'diff_trees', 'head_group', 'align_prefix', 'LoadReport',
            'match_params', 'file_sha256', 'verify_checksum', 'load_pretrained', 'write_vocab_txt', 'save_pretrained']
@@ -34,6 +34,8 @@ __all__ = ['REQUIRED_FIELDS', 'CONFIG_NAME', 'WEIGHTS_NAME', 'CHECKSUM_NAME', 'B
 # the fields that change a loaded model's outputs: a config.json without one of them is refused, not defaulted
 REQUIRED_FIELDS = ("vocab_size", "hidden_size", "num_hidden_layers", "intermediate_size", "hidden_act",
                    "max_position_embeddings", "type_vocab_size", "layer_norm_eps", "num_ssm", "pre_norm", "pooler_type")
+
+POOLER_TYPES = ("non_padding_mean", "mean")   # the mean over real tokens (the released models), or over all
 
 def _is_number(v) -> bool: return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
 
@@ -53,8 +55,10 @@ def validate_config(c: BiGSConfig) -> BiGSConfig:
     for name in ("pre_norm", "tie_word_embeddings", "padding_invariant"):
         if not isinstance(getattr(c, name), (bool, np.bool_)):
             raise ValueError(f"BiGSConfig.{name} must be true or false, got {getattr(c, name)!r}")
-    if not isinstance(c.pooler_type, str):
-        raise ValueError(f"BiGSConfig.pooler_type must be a string, got {c.pooler_type!r}")
+    if c.pooler_type not in POOLER_TYPES:
+        raise ValueError(f"BiGSConfig.pooler_type must be one of {', '.join(POOLER_TYPES)}, got {c.pooler_type!r}")
+    if not isinstance(c.pad_token_id, (int, np.integer)) or isinstance(c.pad_token_id, bool) or c.pad_token_id < 0:
+        raise ValueError(f"BiGSConfig.pad_token_id must be an integer >= 0, got {c.pad_token_id!r}")
     return c
 
 # %% ../nbs/08_model.ipynb #78471e03
@@ -558,7 +562,8 @@ def load_pretrained(cls, path_or_id, revision: str | None = None, cache_dir=None
     fields = {f.name for f in dataclasses.fields(BiGSConfig)}
     config = _override_config(config, {k: model_kwargs.pop(k) for k in list(model_kwargs) if k in fields})
     weights = get(WEIGHTS_NAME)
-    if Path(path_or_id).expanduser().is_dir(): verify_checksum(weights)
+    if Path(path_or_id).expanduser().is_dir() and not verify_checksum(weights):
+        logging.getLogger(__name__).info("%s has no %s next to it: the weights are not verified", weights, CHECKSUM_NAME)
     params, report = match_params(cls, config, read_msgpack(weights), reinit_classifier=reinit_classifier,
                                   seed=model_kwargs.get("seed", 0), source=str(weights))
     if report.initialized or report.ignored:

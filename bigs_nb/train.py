@@ -6,7 +6,7 @@ Docs: https://bigs-nb.github.io/bigs_nb/train.html.md"""
 
 # %% ../nbs/10_train.ipynb #e3c19955
 from __future__ import annotations
-import argparse, contextlib, dataclasses, json, logging, math, os, shutil, signal, sys, threading, time
+import argparse, contextlib, dataclasses, fcntl, hashlib, json, logging, math, os, shlex, shutil, signal, sys, threading, time
 from dataclasses import dataclass, asdict, field
 from pathlib import Path
 from types import MappingProxyType
@@ -24,13 +24,16 @@ from .model import BiGSForMaskedLM, save_pretrained
 from .hub import load_tokenizer
 
 # %% auto #0
-__all__ = ['LAUNCH_ENV', 'STOP_REASONS', 'LAUNCH_HELP', 'RESUME_FREE', 'PRETRAIN_HELP', 'LAUNCH_COMMANDS', 'enable_compile_cache',
-           'make_mesh', 'shard_batch', 'evaluate', 'launch_settings', 'maybe_initialize_distributed', 'lead_first',
-           'process_sum', 'agree_stop', 'add_config_flags', 'HelpFormatter', 'LaunchFlags', 'add_launch_flags',
-           'pop_launch_flags', 'CheckpointMismatch', 'saved_param_shapes', 'check_fits', 'Checkpoints', 'set_aside',
-           'restore_newest', 'PretrainData', 'PretrainModel', 'PretrainOptim', 'PretrainConfig', 'Subset',
-           'prepare_data', 'plot_metrics', 'check_pretrain_config', 'PretrainRun', 'setup_pretrain', 'StopSignals',
-           'train_loop', 'finish_pretrain', 'pretrain', 'pretrain_parser', 'pretrain_main', 'launch_local']
+__all__ = ['LAUNCH_ENV', 'STOP_REASONS', 'LAUNCH_HELP', 'RESUME_FREE', 'RESUME_RECOVERY', 'PRETRAIN_HELP', 'LAUNCH_COMMANDS',
+           'enable_compile_cache', 'make_mesh', 'shard_batch', 'evaluate', 'launch_settings',
+           'maybe_initialize_distributed', 'lead_first', 'process_sum', 'agree_stop', 'add_config_flags',
+           'HelpFormatter', 'LaunchFlags', 'add_launch_flags', 'pop_launch_flags', 'CheckpointMismatch',
+           'CheckpointDamaged', 'debug_mode', 'quiet_orbax', 'saved_param_shapes', 'check_fits', 'state_digest',
+           'check_digest', 'Checkpoints', 'set_aside', 'restore_newest', 'PretrainData', 'PretrainModel',
+           'PretrainOptim', 'PretrainConfig', 'Subset', 'prepare_data', 'plot_metrics', 'check_pretrain_config',
+           'resume_changes', 'PretrainRun', 'setup_pretrain', 'StopSignals', 'train_loop', 'finish_pretrain',
+           'pretrain', 'FolderBusy', 'lock_folder', 'folder_lock', 'pretrain_parser', 'pretrain_main', 'config_flags',
+           'launch_local']
 
 # %% ../nbs/10_train.ipynb #76c2cdfe
 def enable_compile_cache(path: str | Path | None = None) -> Path:
@@ -89,6 +92,21 @@ def launch_settings(
     return dict(coordinator_address=str(c), num_processes=n, process_id=i)
 
 
+# %% ../nbs/10_train.ipynb #d698737b
+@contextlib.contextmanager
+def _join_watchdog(seconds: float, where: str):
+    "While the block joins the job: after `seconds`, one line on stderr and exit status 1 (JAX would abort)."
+    def give_up():
+        print(f"bigs: not every process of the job joined {where} within {seconds:g} s (--join-timeout): start one "
+              "process per --process-id, all with the same --coordinator and --num-processes", file=sys.stderr,
+              flush=True)
+        os._exit(1)      # the main thread is inside JAX's C++ join; only the whole process can stop it
+    timer = threading.Timer(seconds, give_up)
+    timer.daemon = True
+    timer.start()
+    try: yield
+    finally: timer.cancel()
+
 # %% ../nbs/10_train.ipynb #64889808
 def _cluster_job() -> bool:
     "Does the environment describe a multi-process job that jax.distributed.initialize() configures by itself?"
@@ -98,10 +116,12 @@ def _cluster_job() -> bool:
             or "," in env.get("TPU_WORKER_HOSTNAMES", "") or "," in env.get("MEGASCALE_SLICE_ID", ""))
 
 def maybe_initialize_distributed(mode: str = "auto", coordinator: str | None = None, num_processes: int | None = None,
-                                 process_id: int | None = None) -> bool:
+                                 process_id: int | None = None, join_timeout: float = 300) -> bool:
     """Join a multi-process job (before JAX's first computation): as launched explicitly, or as the cluster says
-    ('auto', 'on')."""
+    ('auto', 'on'); give up after `join_timeout` seconds if a process does not join."""
     if mode not in ("auto", "on", "off"): raise ValueError(f"distributed must be 'auto', 'on' or 'off', got {mode!r}")
+    if not (isinstance(join_timeout, (int, float)) and join_timeout > 0):
+        raise ValueError(f"join_timeout must be a positive number of seconds, got {join_timeout!r}")
     if jax.distributed.is_initialized(): return True
     explicit = launch_settings(coordinator, num_processes, process_id)
     if mode == "off":
@@ -110,7 +130,8 @@ def maybe_initialize_distributed(mode: str = "auto", coordinator: str | None = N
     if not (explicit or mode == "on" or _cluster_job()): return False
     if jax.config.jax_cpu_collectives_implementation is None:   # CPU processes all-reduce over TCP (gloo)
         jax.config.update("jax_cpu_collectives_implementation", "gloo")
-    jax.distributed.initialize(**explicit)
+    with _join_watchdog(join_timeout, explicit.get("coordinator_address", "the coordinator")):
+        jax.distributed.initialize(**explicit, initialization_timeout=int(join_timeout) + 60)
     return True
 
 # %% ../nbs/10_train.ipynb #0fab6368
@@ -191,6 +212,7 @@ class LaunchFlags:
     coordinator: str | None = field(default=None, metadata=dict(metavar="HOST:PORT"))
     num_processes: int | None = field(default=None, metadata=dict(metavar="N"))
     process_id: int | None = field(default=None, metadata=dict(metavar="I"))
+    join_timeout: float = field(default=300.0, metadata=dict(metavar="SECONDS"))
 
 LAUNCH_HELP = MappingProxyType(dict(
     coordinator="multi-process launch: HOST:PORT where process 0 serves the coordinator (env "
@@ -198,6 +220,7 @@ LAUNCH_HELP = MappingProxyType(dict(
     num_processes=f"multi-process launch: number of processes (env {LAUNCH_ENV['num_processes']})",
     process_id="multi-process launch: this process, 0..N-1; process 0 writes metrics and the model (env "
                f"{LAUNCH_ENV['process_id']})",
+    join_timeout="multi-process launch: give up, with a message, when a process has not joined after this long",
 ))
 
 def add_launch_flags(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -221,6 +244,21 @@ _log = logging.getLogger("bigs_nb.train")
 class CheckpointMismatch(ValueError):
     "A readable checkpoint whose parameter shapes differ from the model's: other settings, not damage."
 
+class CheckpointDamaged(ValueError):
+    "A checkpoint whose arrays differ from the digest saved with them, or hold NaN or inf: damage."
+
+def debug_mode() -> bool:
+    "Was `--debug` given (the CLI sets BIGS_DEBUG=1)? Then orbax's own log lines and full tracebacks are shown."
+    return os.environ.get("BIGS_DEBUG", "") not in ("", "0")
+
+@contextlib.contextmanager
+def quiet_orbax():
+    "Within the block orbax logs nothing (its tracebacks of a damaged file), unless `debug_mode()`."
+    absl, level = logging.getLogger("absl"), logging.getLogger("absl").level
+    if not debug_mode(): absl.setLevel(logging.CRITICAL + 1)
+    try: yield
+    finally: absl.setLevel(level)
+
 def _param_shapes(tree) -> dict:
     "{path: shape} of a parameter tree (arrays, shape structs or orbax metadata)."
     return {jax.tree_util.keystr(p): tuple(x.shape) for p, x in jax.tree_util.tree_flatten_with_path(tree)[0]}
@@ -228,12 +266,8 @@ def _param_shapes(tree) -> dict:
 def saved_param_shapes(directory: Path, step: int) -> dict:
     "{path: shape} of the parameters saved at `step` in `directory`, from the checkpoint's metadata (not its arrays)."
     import orbax.checkpoint as ocp
-    absl = logging.getLogger("absl")
-    level = absl.level
-    absl.setLevel(logging.ERROR)   # orbax notes at WARNING that the item folder has no step metadata: expected
-    try:
-        with ocp.StandardCheckpointer() as c: md = c.metadata(Path(directory) / str(step) / "state")
-    finally: absl.setLevel(level)
+    with quiet_orbax(), ocp.StandardCheckpointer() as c:   # orbax notes that the item has no step metadata: expected
+        md = c.metadata(Path(directory) / str(step) / "state")
     return _param_shapes(getattr(md, "item_metadata", md)["params"])
 
 def check_fits(directory: Path, step: int, saved: dict, want: dict):
@@ -245,13 +279,51 @@ def check_fits(directory: Path, step: int, saved: dict, want: dict):
                                  f"make ({len(diff)} parameters differ: {'; '.join(diff[:3])}): resume with the "
                                  "settings it was saved with")
 
+# %% ../nbs/10_train.ipynb #ab165a7b
+def _host(x) -> np.ndarray:
+    "A state leaf as one host array: this process's copy of a replicated array, else gathered from all processes."
+    if isinstance(x, jax.Array) and not x.is_fully_addressable:
+        if x.is_fully_replicated: return np.asarray(x.addressable_data(0))
+        from jax.experimental import multihost_utils
+        return np.asarray(multihost_utils.process_allgather(x, tiled=True))
+    return np.asarray(x)
+
+def _path_key(path) -> str:
+    "A leaf's path as 'a/b/0/c', the same for a named tuple restored into a template and one restored as a dict."
+    names = (getattr(k, "key", getattr(k, "name", getattr(k, "idx", k))) for k in path)
+    return "/".join(map(str, names))
+
+def state_digest(state) -> dict:
+    """{'arrays': {path: sha256 of dtype, shape and bytes (16 hex digits)}, 'nonfinite': count of NaN/inf values}
+    of a train state."""
+    arrays, bad = {}, 0
+    for path, x in jax.tree_util.tree_flatten_with_path(state)[0]:
+        a = np.ascontiguousarray(_host(x))
+        h = hashlib.sha256(f"{a.dtype} {a.shape}".encode())
+        h.update(a.reshape(-1).view(np.uint8))
+        arrays[_path_key(path)] = h.hexdigest()[:16]
+        if a.dtype.kind in "fc" or a.dtype.name == "bfloat16": bad += int(a.size - np.count_nonzero(np.isfinite(a)))
+    return dict(arrays=arrays, nonfinite=bad)
+
+def check_digest(where: Path, state, saved: dict | None):
+    "CheckpointDamaged if `state` holds NaN/inf or differs from the digest saved with it; a note if none was saved."
+    now = state_digest(state)
+    if now["nonfinite"]: raise CheckpointDamaged(f"{where} is damaged: it holds {now['nonfinite']} NaN or inf values")
+    if saved is None:
+        _log.info("%s has no digest (saved before bigs_nb wrote them): its arrays are not verified", where)
+        return
+    bad = sorted(k for k in set(saved["arrays"]) | set(now["arrays"]) if saved["arrays"].get(k) != now["arrays"].get(k))
+    if bad: raise CheckpointDamaged(f"{where} is damaged: {len(bad)} of its {len(now['arrays'])} arrays differ from the "
+                                    f"digest saved with them ({bad[0]}{', ...' if len(bad) > 1 else ''})")
+
 # %% ../nbs/10_train.ipynb #737ba9fc
 class Checkpoints:
     "Orbax checkpoints of the train state and a JSON record, keeping the last `keep`."
     def __init__(self, directory: str | Path, keep: int = 3):
         import orbax.checkpoint as ocp
         self.ocp, self.directory = ocp, Path(directory).resolve()
-        self.manager = ocp.CheckpointManager(self.directory, options=ocp.CheckpointManagerOptions(max_to_keep=keep))
+        with quiet_orbax():   # it reads every step's metadata, damaged ones too
+            self.manager = ocp.CheckpointManager(self.directory, options=ocp.CheckpointManagerOptions(max_to_keep=keep))
 
     def latest_step(self) -> int | None: return self.manager.latest_step()
     def all_steps(self) -> list[int]: return list(self.manager.all_steps())
@@ -259,15 +331,20 @@ class Checkpoints:
     def close(self): self.manager.close()
 
     def save(self, step: int, state: dict, record: dict):
-        "Save the state and the record (asynchronously; `wait` before exiting)."
-        a = self.ocp.args
+        "Save the state and the record with the state's digest (asynchronously; `wait` before exiting)."
+        a, record = self.ocp.args, {**record, "digest": state_digest(state)}
         self.manager.save(step, args=a.Composite(state=a.StandardSave(state), record=a.JsonSave(record)), force=True)
 
-    def read(self, step: int, abstract: dict) -> tuple[dict, dict]:
-        "(state, record) of checkpoint `step`, restored into `abstract`'s shapes, dtypes and shardings."
+    def read(self, step: int, abstract: dict, verify: bool = True) -> tuple[dict, dict]:
+        """(state, record) of checkpoint `step`, restored into `abstract`'s shapes, dtypes and shardings;
+        CheckpointDamaged if `verify` and it differs from its digest."""
         a = self.ocp.args
-        r = self.manager.restore(step, args=a.Composite(state=a.StandardRestore(abstract), record=a.JsonRestore()))
-        return r.state, r.record
+        with quiet_orbax():
+            r = self.manager.restore(step, args=a.Composite(state=a.StandardRestore(abstract), record=a.JsonRestore()))
+        record = dict(r.record)
+        saved = record.pop("digest", None)
+        if verify: check_digest(self.directory / str(step), r.state, saved)
+        return r.state, record
 
     def restore(self, state: dict, step: int | None = None) -> tuple[dict, dict]:
         "Restore `step` into the structure and shardings of `state`; default: the newest readable checkpoint."
@@ -279,7 +356,7 @@ class Checkpoints:
         "Restore checkpoint `step` (default latest) as saved, without a template (arrays on the default device)."
         step = self.latest_step() if step is None else step
         if step is None: raise FileNotFoundError(f"no checkpoint in {self.directory}")
-        meta = self.ocp.StandardCheckpointHandler().metadata(self.directory / str(step) / "state")  # any topology
+        with quiet_orbax(): meta = self.ocp.StandardCheckpointHandler().metadata(self.directory / str(step) / "state")
         here = jax.sharding.SingleDeviceSharding(jax.local_devices()[0])
         return self.read(step, jax.tree.map(lambda m: jax.ShapeDtypeStruct(m.shape, m.dtype, sharding=here), meta))
 
@@ -293,7 +370,6 @@ def set_aside(ckpts: Checkpoints, steps: list[int]):
                 n += 1
                 dest = ckpts.directory / f"{s}.unreadable.{n}"
             os.replace(ckpts.directory / str(s), dest)
-            _log.warning("moved the unreadable checkpoint to %s", dest)
     if jax.process_count() > 1:
         from jax.experimental import multihost_utils
         multihost_utils.sync_global_devices("bigs_nb: unreadable checkpoints set aside")
@@ -301,7 +377,7 @@ def set_aside(ckpts: Checkpoints, steps: list[int]):
 
 def restore_newest(ckpts: Checkpoints, abstract: dict, steps: list[int], fall_back: bool) -> tuple[dict, dict]:
     "The first of `steps` that fits and reads; with `fall_back`, unreadable ones are set aside and the next tried."
-    want, damaged = _param_shapes(abstract["params"]), []
+    want, damaged = _param_shapes(abstract["params"]), {}
     for s in steps:
         try:
             check_fits(ckpts.directory, s, saved_param_shapes(ckpts.directory, s), want)
@@ -309,14 +385,15 @@ def restore_newest(ckpts: Checkpoints, abstract: dict, steps: list[int], fall_ba
         except CheckpointMismatch: raise
         except Exception as e:
             if not fall_back: raise
-            _log.warning("checkpoint %s cannot be read (%s: %s); trying the one before", ckpts.directory / str(s),
-                         type(e).__name__, (str(e).strip().splitlines() or [""])[0][:160])
-            damaged.append(s)
+            damaged[s] = (str(e) if isinstance(e, CheckpointDamaged) else f"{ckpts.directory / str(s)} cannot be read "
+                          f"({type(e).__name__}: {(str(e).strip().splitlines() or [''])[0][:100]})")
             continue
-        if damaged: set_aside(ckpts, damaged)
+        if damaged: set_aside(ckpts, list(damaged))
+        for d, why in damaged.items():
+            _log.warning("%s; set aside as %s.unreadable, resuming from update %s", why, d, s)
         return state, record
-    raise ValueError(f"none of the checkpoints in {ckpts.directory} can be read (updates "
-                     f"{', '.join(map(str, steps))}); move the folder away to start again")
+    raise ValueError(f"no checkpoint in {ckpts.directory} is intact (updates {', '.join(map(str, steps))}; the newest: "
+                     f"{next(iter(damaged.values()))}); move the folder away to start again")
 
 # %% ../nbs/10_train.ipynb #a0224d11
 @dataclass
@@ -423,7 +500,11 @@ def _run_tokenizer(cfg: PretrainConfig, out_dir: Path, train_docs: list, vocab_s
     tok_dir = out_dir / "tokenizer"
     source = cfg.tokenizer or (cfg.model if cfg.model not in ("small", "bigs_128") else None)
     if source is not None:
-        return check_mlm_tokenizer(load_tokenizer(source), vocab_size)
+        tok = check_mlm_tokenizer(load_tokenizer(source), vocab_size)
+        if cfg.vocab_size not in (len(tok), PretrainData.vocab_size):    # given, and not the tokenizer's
+            raise ValueError(f"vocab_size {cfg.vocab_size} disagrees with the tokenizer {source} ({len(tok)} tokens): "
+                             f"leave --vocab-size out or give {len(tok)}")
+        return tok
     if (tok_dir / "vocab.txt").exists():   # this run's own, when resumed; never another run's in silence
         settings = tokenizer_settings(train_docs, cfg.vocab_size, model_max_length=cfg.seq_len)
         return check_mlm_tokenizer(reuse_tokenizer(tok_dir, settings, allow_unrecorded=cfg.resume), vocab_size)
@@ -457,6 +538,7 @@ def prepare_data(cfg: PretrainConfig, out_dir: str | Path, vocab_size: int | Non
 # %% ../nbs/10_train.ipynb #786eca86
 RESUME_FREE = ("output_dir", "steps", "save_every", "keep", "eval_every", "log_every", "resume", "max_seconds",
                "stop_after", "progress", "distributed", "eval_batches")
+RESUME_RECOVERY = ("lr", "clip_norm")   # may change on a resume (recorded in run_config.json): recovering from a NaN
 
 def _model_config(cfg: PretrainConfig, vocab_size: int) -> tuple[BiGSConfig, dict | None]:
     "The BiGSConfig of the run and, when continuing from a checkpoint, its parameters."
@@ -545,15 +627,28 @@ def check_pretrain_config(cfg: PretrainConfig) -> PretrainConfig:
     return cfg
 
 # %% ../nbs/10_train.ipynb #716c1400
+def resume_changes(cfg: PretrainConfig, out: Path) -> dict:
+    """{setting: (saved, given)} for the RESUME_RECOVERY settings a resume changes; ValueError naming any other
+    setting that differs from the saved run_config.json."""
+    run_file = out / "run_config.json"
+    if not (cfg.resume and run_file.exists()): return {}
+    old = json.loads(run_file.read_text())
+    diff = {k: (old.get(k), v) for k, v in asdict(cfg).items() if k not in RESUME_FREE and old.get(k) != v}
+    if "clip_norm" in diff and not any(diff["clip_norm"]): del diff["clip_norm"]     # None and 0: both off
+    fixed = {k: d for k, d in diff.items() if k not in RESUME_RECOVERY}
+    if fixed: raise ValueError(f"cannot resume {out} with different settings (saved, given): {fixed}; only "
+                               f"{' and '.join(RESUME_RECOVERY)} may change on a resume")
+    if "clip_norm" in diff and not all(diff["clip_norm"]):
+        raise ValueError(f"clip_norm may change on a resume but not be switched on or off (saved "
+                         f"{diff['clip_norm'][0]}, given {diff['clip_norm'][1]}): the optimizer state differs")
+    return diff
+
 def _check_output(cfg: PretrainConfig, out: Path):
     "Refuse an output folder that holds another run: checkpoints without `resume`, or other saved settings."
-    ckpt_dir, run_file = out / "checkpoints", out / "run_config.json"
+    ckpt_dir = out / "checkpoints"
     if ckpt_dir.exists() and any(ckpt_dir.iterdir()) and not cfg.resume:
         raise FileExistsError(f"{out} already holds checkpoints: pass resume=True (--resume) or another output_dir")
-    if cfg.resume and run_file.exists():
-        old = json.loads(run_file.read_text())
-        diff = {k: (old.get(k), v) for k, v in asdict(cfg).items() if k not in RESUME_FREE and old.get(k) != v}
-        if diff: raise ValueError(f"cannot resume {out} with different settings (saved, given): {diff}")
+    resume_changes(cfg, out)
 
 def _check_length(seq_len: int, max_len: int | None):
     "Refuse blocks longer than the model's maximum length."
@@ -628,12 +723,23 @@ def setup_pretrain(cfg: PretrainConfig, devices: Sequence | None = None, model_c
 
 # %% ../nbs/10_train.ipynb #c44513f6
 class StopSignals:
-    "While entered: SIGINT and SIGTERM set `why` (the loop stops at the next update; a second Ctrl-C stops at once)."
-    def __init__(self): self.why, self.old = None, {}
+    """While entered: SIGINT and SIGTERM set `why` (the loop stops at the next update); a second Ctrl-C stops at once,
+    or, while a checkpoint is being written (`hold`), as soon as it is complete."""
+    def __init__(self): self.why, self.old, self.holding, self.again = None, {}, False, False
 
     def handle(self, signum, frame):
-        if self.why == "SIGINT" and signum == signal.SIGINT: raise KeyboardInterrupt
+        if self.why == "SIGINT" and signum == signal.SIGINT:
+            if not self.holding: raise KeyboardInterrupt
+            self.again = True
         self.why = signal.Signals(signum).name
+
+    @contextlib.contextmanager
+    def hold(self):
+        "A block a second Ctrl-C does not cut short (writing a checkpoint); it stops the run right after it."
+        self.holding = True
+        try: yield
+        finally: self.holding = False
+        if self.again: raise KeyboardInterrupt
 
     def __enter__(self):
         if threading.current_thread() is threading.main_thread():    # signals reach the main thread only
@@ -666,14 +772,20 @@ def _update(run: PretrainRun, state: dict, update: int) -> tuple[dict, dict]:
     for _ in range(run.cfg.grad_accum):
         state, m = run.train_step(state, shard_batch(next(run.batches), run.mesh), lr)
         loss = float(m["loss"])   # blocks on the step; on CPU this also keeps the all-reduces in order
-        if not math.isfinite(loss):
-            run.ckpts.wait()
-            good = run.ckpts.latest_step()
-            raise FloatingPointError(
-                f"the loss became {loss} at update {update + 1}: training stopped. The last good checkpoint is "
-                f"{'update ' + str(good) if good is not None else 'none'} in {run.out / 'checkpoints'}; lower the "
-                "learning rate (--lr), clip gradients (--clip-norm) or use float32 and resume from it")
+        if not math.isfinite(loss): raise FloatingPointError(_nan_advice(run, state, loss, update + 1))
     return state, m
+
+def _nan_advice(run: PretrainRun, state: dict, loss: float, update: int) -> str:
+    "What to do after a NaN: the newest checkpoint that restores and verifies, and a command that resumes it."
+    run.ckpts.wait()
+    try: good = int(run.ckpts.restore(state)[1]["update"])     # damaged ones are set aside on the way
+    except Exception: good = None
+    lower = dataclasses.replace(run.cfg, lr=float(f"{run.cfg.lr / 4:.3g}"), resume=good is not None)
+    where = (f"checkpoint {good} in {run.out / 'checkpoints'} is intact; resume from it with a lower learning rate"
+             if good is not None else "no checkpoint is intact; start again with a lower learning rate")
+    clip = " (or a lower --clip-norm)" if run.cfg.clip_norm else ""
+    return (f"the loss became {loss} at update {update}: training stopped. {where}{clip}: "
+            f"{shlex.join(['bigs', 'pretrain', *config_flags(lower)])}")
 
 
 # %% ../nbs/10_train.ipynb #7257c42f
@@ -707,11 +819,13 @@ def train_loop(run: PretrainRun, signals: StopSignals) -> dict:
             evaluate_now = run.eval_batches and cfg.eval_every and done % cfg.eval_every == 0 and done != cfg.steps
             save_now = cfg.save_every and done % cfg.save_every == 0
             if evaluate_now: _log_metrics(run, dict(step=done, **_eval(run, state["params"])))
-            if save_now: _save(run, state, done)
+            if save_now:
+                with signals.hold(): _save(run, state, done)
             if evaluate_now or save_now: t_log = time.perf_counter()    # evaluating and saving are not training
             why = _stop_reason(run, signals, done, time.perf_counter() - t_run)
             if why: break
-    if run.ckpts.latest_step() != done: _save(run, state, done)
+    if run.ckpts.latest_step() != done:
+        with signals.hold(): _save(run, state, done)
     run.ckpts.wait()
     return dict(state=state, update=done, stopped=why or signals.why, last=last,
                 tokens_per_s=tokens / max(seconds, 1e-9))
@@ -739,15 +853,36 @@ def finish_pretrain(run: PretrainRun, loop: dict) -> dict:
 
 def _pretrain(cfg: PretrainConfig, devices: Sequence | None, started, model_class=BiGSForMaskedLM) -> dict:
     "The body of `pretrain`: set up, `started()`, the loop, finish."
+    changes = resume_changes(cfg, Path(cfg.output_dir))
     run = setup_pretrain(cfg, devices, model_class)
-    if run.lead: (run.out / "run_config.json").write_text(json.dumps(asdict(cfg), indent=2))   # the settings fit
+    if run.lead: _write_run_config(run, changes)   # the settings fit
     started()
     if run.start == 0 and run.lead: (run.out / "metrics.jsonl").unlink(missing_ok=True)
+    if run.start > 0 and run.lead: _resumed(run, changes)
     try:
         with StopSignals() as signals: loop = train_loop(run, signals)
     finally: run.ckpts.close()
     return finish_pretrain(run, loop)
 
+
+# %% ../nbs/10_train.ipynb #0e744e23
+def _write_run_config(run: PretrainRun, changes: dict):
+    "run_config.json: the settings, and every change a resume made to them (update, setting, [saved, given])."
+    path = run.out / "run_config.json"
+    before = json.loads(path.read_text()).get("resume_changes", []) if run.cfg.resume and path.exists() else []
+    now = [dict(update=run.start, setting=k, change=list(v)) for k, v in changes.items()]
+    path.write_text(json.dumps(dict(asdict(run.cfg), resume_changes=before + now), indent=2))
+
+def _resumed(run: PretrainRun, changes: dict):
+    "Drop the metrics logged after the checkpoint (those updates run again) and say where the run resumed."
+    path = run.out / "metrics.jsonl"
+    if path.exists():
+        def kept(line):
+            try: return json.loads(line).get("step", 0) <= run.start
+            except ValueError: return False         # a line cut short by a kill
+        path.write_text("".join(l + "\n" for l in path.read_text().splitlines() if l.strip() and kept(l)))
+    said = "".join(f"; {k} changed from {a} to {b} (recorded in run_config.json)" for k, (a, b) in changes.items())
+    print(f"resumed at update {run.start} from {run.out / 'checkpoints' / str(run.start)}{said}", flush=True)
 
 # %% ../nbs/10_train.ipynb #3c6f829d
 @contextlib.contextmanager
@@ -757,6 +892,7 @@ def _undo_failed_start(out: Path):
     before = set(os.listdir(out)) if existed and out.is_dir() else set()
     flag = {"started": False}
     try: yield lambda: flag.update(started=True)
+    except FolderBusy: raise                       # the folder is another run's: touch nothing
     except BaseException:
         if not flag["started"] and jax.process_index() == 0 and out.is_dir():
             for p in ([out] if not existed else [out / n for n in set(os.listdir(out)) - before]):
@@ -768,8 +904,40 @@ def pretrain(cfg: PretrainConfig, devices: Sequence | None = None, model_class=B
     """Run (or resume) MLM pretraining of `model_class`; returns paths and final metrics. A failed start leaves
     `output_dir` as it was."""
     check_pretrain_config(cfg)
-    with _undo_failed_start(Path(cfg.output_dir)) as started:
+    maybe_initialize_distributed(cfg.distributed)
+    out = Path(cfg.output_dir)
+    with _undo_failed_start(out) as started, folder_lock(out, jax.process_index() == 0):
         return _pretrain(cfg, devices, started, model_class)
+
+# %% ../nbs/10_train.ipynb #1c499d47
+class FolderBusy(FileExistsError):
+    "Another process holds the lock of the output folder."
+
+def lock_folder(out: Path):
+    """Take `out`'s lock (a file lock on out/.lock, released by the system when this process ends) and return the
+    lock file (close it to release); FolderBusy naming the holder's pid if another process has it."""
+    out.mkdir(parents=True, exist_ok=True)
+    f = open(out / ".lock", "a+")
+    try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        f.seek(0)
+        pid = f.read().strip() or "unknown"
+        f.close()
+        raise FolderBusy(f"{out} is in use by another run (pid {pid}): wait for it to end, or choose another "
+                         "output folder") from None
+    f.seek(0)
+    f.truncate()
+    f.write(f"{os.getpid()}\n")
+    f.flush()
+    return f
+
+@contextlib.contextmanager
+def folder_lock(out: Path, lead: bool = True):
+    "Hold `out`'s lock while the block runs (only where `lead`: process 0 locks for a job of several)."
+    f = lock_folder(out) if lead else None
+    try: yield
+    finally:
+        if f is not None: f.close()
 
 # %% ../nbs/10_train.ipynb #8e988eb0
 _HELP_DATA_MODEL = dict(
@@ -869,6 +1037,19 @@ def pretrain_main(argv: Sequence[str] | None = None) -> int:
     return 130 if r["stopped"] in ("SIGINT", "SIGTERM") else 0
 
 
+# %% ../nbs/10_train.ipynb #2311e463
+def config_flags(cfg) -> list[str]:
+    """The command-line flags that give the dataclass `cfg` (one per field that differs from its default; a None
+    where the default is not None has no flag and is left out)."""
+    out = []
+    for f in dataclasses.fields(cfg):
+        v, flag = getattr(cfg, f.name), "--" + f.name.replace("_", "-")
+        if v == (f.default_factory() if f.default is dataclasses.MISSING else f.default) or v is None: continue
+        if isinstance(v, bool): out.append(flag if v else "--no-" + flag[2:])
+        elif isinstance(v, list): out += [flag, *map(str, v)]
+        else: out += [flag, str(v)]
+    return out
+
 # %% ../nbs/10_train.ipynb #dea9b985
 LAUNCH_COMMANDS = {"pretrain": "bigs_nb.train:pretrain_main"}   # later chapters add theirs (11: finetune)
 
@@ -880,8 +1061,11 @@ def launch_local(command: Sequence[str], num_processes: int = 2, log_dir: str | 
     if not command or command[0] not in LAUNCH_COMMANDS:
         raise ValueError(f"launch_local runs `bigs pretrain` or `bigs finetune` (after importing bigs_nb.glue), got "
                          f"{list(command)[:1]}")
-    module, fn = LAUNCH_COMMANDS[command[0]].split(":")
-    code = f"import sys; from {module} import {fn}; sys.exit({fn}(sys.argv[1:]))"
+    if not (isinstance(num_processes, int) and num_processes >= 1):
+        raise ValueError(f"num_processes must be a positive integer, got {num_processes!r}")
+    module = LAUNCH_COMMANDS[command[0]].split(":")[0]
+    # each process is `bigs <command>`: a refusal is one line on its stderr, with the CLI's exit status
+    code = f"import sys, {module}; from bigs_nb.cli import main; sys.exit(main(sys.argv[1:]))"
     with socket.socket() as s:  # a free loopback port for the coordinator
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -893,7 +1077,7 @@ def launch_local(command: Sequence[str], num_processes: int = 2, log_dir: str | 
         flags = ["--coordinator", f"127.0.0.1:{port}", "--num-processes", str(num_processes), "--process-id", str(i)]
         with open(log_dir / f"process{i}.out", "w") as out, open(log_dir / f"process{i}.err", "w") as err:
             # files, not pipes: a full pipe stalls the job
-            procs.append(subprocess.Popen([sys.executable, "-c", code, *command[1:], *flags], stdout=out, stderr=err,
+            procs.append(subprocess.Popen([sys.executable, "-c", code, *command, *flags], stdout=out, stderr=err,
                                           env=env))
     _wait_all(procs, timeout)
     return [dict(process=i, returncode=p.returncode, stdout=(log_dir / f"process{i}.out").read_text(),
