@@ -143,7 +143,7 @@ def _decode(path: Path) -> str:
     try: return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = data[:e.start].count(b"\n") + 1
-        raise ValueError(f"{path}: line {line} is not UTF-8 (byte 0x{data[e.start]:02x}); save the file as UTF-8") from None
+        raise ValueError(f"{path}: line {line} is not UTF-8 (byte 0x{data[e.start]:02x}); save it as UTF-8") from None
 
 @contextlib.contextmanager
 def _csv_field_limit(n: int):

@@ -563,7 +563,8 @@ def load_pretrained(cls, path_or_id, revision: str | None = None, cache_dir=None
     config = _override_config(config, {k: model_kwargs.pop(k) for k in list(model_kwargs) if k in fields})
     weights = get(WEIGHTS_NAME)
     if Path(path_or_id).expanduser().is_dir() and not verify_checksum(weights):
-        logging.getLogger(__name__).info("%s has no %s next to it: the weights are not verified", weights, CHECKSUM_NAME)
+        logging.getLogger(__name__).info("%s has no %s next to it: the weights are not verified", weights,
+                                         CHECKSUM_NAME)
     params, report = match_params(cls, config, read_msgpack(weights), reinit_classifier=reinit_classifier,
                                   seed=model_kwargs.get("seed", 0), source=str(weights))
     if report.initialized or report.ignored:

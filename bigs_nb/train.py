@@ -6,7 +6,8 @@ Docs: https://bigs-nb.github.io/bigs_nb/train.html.md"""
 
 # %% ../nbs/10_train.ipynb #e3c19955
 from __future__ import annotations
-import argparse, contextlib, dataclasses, fcntl, hashlib, json, logging, math, os, shlex, shutil, signal, sys, threading, time
+import argparse, contextlib, dataclasses, fcntl, hashlib, json, logging, math, os, shlex, shutil, signal, sys
+import threading, time
 from dataclasses import dataclass, asdict, field
 from pathlib import Path
 from types import MappingProxyType
@@ -312,9 +313,10 @@ def check_digest(where: Path, state, saved: dict | None):
     if saved is None:
         _log.info("%s has no digest (saved before bigs_nb wrote them): its arrays are not verified", where)
         return
-    bad = sorted(k for k in set(saved["arrays"]) | set(now["arrays"]) if saved["arrays"].get(k) != now["arrays"].get(k))
-    if bad: raise CheckpointDamaged(f"{where} is damaged: {len(bad)} of its {len(now['arrays'])} arrays differ from the "
-                                    f"digest saved with them ({bad[0]}{', ...' if len(bad) > 1 else ''})")
+    was, got = saved["arrays"], now["arrays"]
+    bad = sorted(k for k in set(was) | set(got) if was.get(k) != got.get(k))
+    if bad: raise CheckpointDamaged(f"{where} is damaged: {len(bad)} of its {len(got)} arrays differ from the digest "
+                                    f"saved with them ({bad[0]}{', ...' if len(bad) > 1 else ''})")
 
 # %% ../nbs/10_train.ipynb #737ba9fc
 class Checkpoints:
