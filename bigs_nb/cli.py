@@ -66,8 +66,8 @@ def error_message(prog: str, e: BaseException) -> str:
     "The one or two lines `main` prints for a failed command."
     if isinstance(e, KeyboardInterrupt): return f"{prog}: interrupted"
     text = str(e).strip() or type(e).__name__
-    if isinstance(e, PermissionError) and e.filename is not None:
-        return f"{prog}: permission denied: {e.filename} (check who owns it and its mode)"
+    if isinstance(e, PermissionError) and e.filename is not None:     # which path, not errno's wording
+        return f"{prog}: {(e.strerror or 'permission denied').lower()}: {e.filename}"
     if isinstance(e, USAGE_ERRORS): return f"{prog}: {text}"
     return (f"{prog}: {type(e).__name__}: {text}\n"
             f"{prog}: add --debug (or set BIGS_DEBUG=1) to see where it failed")
