@@ -535,7 +535,7 @@ def _check_start(model, tokenizer, task: GlueTask, cfg: FinetuneConfig, n_dev: i
     if c.num_labels != task.num_labels:
         raise ValueError(f"the model has {c.num_labels} outputs but task {task.name!r} needs {task.num_labels}")
     check_tokenizer(tokenizer, c.vocab_size, "finetune tokenizer")
-    max_len = cfg.max_length or c.max_position_embeddings
+    max_len = c.max_position_embeddings if cfg.max_length is None else cfg.max_length
     if max_len > c.max_position_embeddings:
         raise ValueError(
             f"max_length {max_len} is above the model's max_position_embeddings ({c.max_position_embeddings})"

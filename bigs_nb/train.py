@@ -542,12 +542,16 @@ RESUME_FREE = ("output_dir", "steps", "save_every", "keep", "eval_every", "log_e
                "stop_after", "progress", "distributed", "eval_batches")
 RESUME_RECOVERY = ("lr", "clip_norm")   # may change on a resume (recorded in run_config.json): recovering from a NaN
 
+def _or(value, default):
+    "`value` unless it is None (0 is a value, not 'unset')."
+    return default if value is None else value
+
 def _model_config(cfg: PretrainConfig, vocab_size: int) -> tuple[BiGSConfig, dict | None]:
     "The BiGSConfig of the run and, when continuing from a checkpoint, its parameters."
     if cfg.model == "small":
         mc = BiGSConfig(vocab_size=vocab_size, hidden_size=cfg.hidden_size, num_hidden_layers=cfg.num_layers,
                         intermediate_size=cfg.intermediate_size, num_ssm=cfg.num_ssm, hidden_dropout_prob=cfg.dropout,
-                        max_position_embeddings=cfg.max_position_embeddings or cfg.seq_len, pre_norm=cfg.pre_norm,
+                        max_position_embeddings=_or(cfg.max_position_embeddings, cfg.seq_len), pre_norm=cfg.pre_norm,
                         initializer_range=cfg.initializer_range)
         return mc, None
     if cfg.model == "bigs_128":
@@ -654,7 +658,7 @@ def _check_output(cfg: PretrainConfig, out: Path):
 
 def _check_length(seq_len: int, max_len: int | None):
     "Refuse blocks longer than the model's maximum length."
-    if max_len and seq_len > max_len:
+    if max_len is not None and seq_len > max_len:
         raise ValueError(f"seq_len {seq_len} is above the model's maximum length (max_position_embeddings={max_len})")
 
 def _eval_batches(cfg: PretrainConfig, dataset) -> list:
@@ -794,8 +798,9 @@ def _nan_advice(run: PretrainRun, state: dict, loss: float, update: int) -> str:
 def _stop_reason(run: PretrainRun, signals: StopSignals, done: int, seconds: float) -> str | None:
     "Why to stop after update `done` (a signal, the time budget, stop_after), agreed by all processes."
     cfg = run.cfg
-    return agree_stop(signals.why or ("time budget" if cfg.max_seconds and seconds > cfg.max_seconds else None)
-                      or ("stop_after" if cfg.stop_after and done - run.start >= cfg.stop_after else None))
+    over = cfg.max_seconds is not None and seconds > cfg.max_seconds
+    enough = cfg.stop_after is not None and done - run.start >= cfg.stop_after
+    return agree_stop(signals.why or ("time budget" if over else None) or ("stop_after" if enough else None))
 
 def train_loop(run: PretrainRun, signals: StopSignals) -> dict:
     """Update from `run.start` to `cfg.steps` (or a stop): log, evaluate, checkpoint; the final state is saved.
