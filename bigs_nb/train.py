@@ -28,13 +28,12 @@ from .hub import load_tokenizer
 __all__ = ['LAUNCH_ENV', 'STOP_REASONS', 'LAUNCH_HELP', 'RESUME_FREE', 'RESUME_RECOVERY', 'PRETRAIN_HELP', 'LAUNCH_COMMANDS',
            'enable_compile_cache', 'make_mesh', 'shard_batch', 'evaluate', 'launch_settings',
            'maybe_initialize_distributed', 'lead_first', 'process_sum', 'agree_stop', 'add_config_flags',
-           'HelpFormatter', 'LaunchFlags', 'add_launch_flags', 'pop_launch_flags', 'CheckpointMismatch',
+           'HelpFormatter', 'config_flags', 'LaunchFlags', 'add_launch_flags', 'pop_launch_flags', 'CheckpointMismatch',
            'CheckpointDamaged', 'debug_mode', 'quiet_orbax', 'saved_param_shapes', 'check_fits', 'state_digest',
            'check_digest', 'Checkpoints', 'set_aside', 'restore_newest', 'PretrainData', 'PretrainModel',
            'PretrainOptim', 'PretrainConfig', 'Subset', 'prepare_data', 'plot_metrics', 'check_pretrain_config',
            'resume_changes', 'PretrainRun', 'setup_pretrain', 'StopSignals', 'train_loop', 'finish_pretrain',
-           'pretrain', 'FolderBusy', 'lock_folder', 'folder_lock', 'pretrain_parser', 'pretrain_main', 'config_flags',
-           'launch_local']
+           'pretrain', 'FolderBusy', 'lock_folder', 'folder_lock', 'pretrain_parser', 'pretrain_main', 'launch_local']
 
 # %% ../nbs/10_train.ipynb #76c2cdfe
 def enable_compile_cache(path: str | Path | None = None) -> Path:
@@ -205,6 +204,19 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
         text = action.help or ""
         if "default" in text or action.default in (None, argparse.SUPPRESS): return text
         return super()._get_help_string(action)
+
+# %% ../nbs/10_train.ipynb #2311e463
+def config_flags(cfg) -> list[str]:
+    """The command-line flags that give the dataclass `cfg` (one per field that differs from its default; a None
+    where the default is not None has no flag and is left out)."""
+    out = []
+    for f in dataclasses.fields(cfg):
+        v, flag = getattr(cfg, f.name), "--" + f.name.replace("_", "-")
+        if v == (f.default_factory() if f.default is dataclasses.MISSING else f.default) or v is None: continue
+        if isinstance(v, bool): out.append(flag if v else "--no-" + flag[2:])
+        elif isinstance(v, list): out += [flag, *map(str, v)]
+        else: out += [flag, str(v)]
+    return out
 
 # %% ../nbs/10_train.ipynb #a40a4d35
 @dataclass
@@ -1043,19 +1055,6 @@ def pretrain_main(argv: Sequence[str] | None = None) -> int:
     if jax.process_index() == 0: _print_summary(r)
     return 130 if r["stopped"] in ("SIGINT", "SIGTERM") else 0
 
-
-# %% ../nbs/10_train.ipynb #2311e463
-def config_flags(cfg) -> list[str]:
-    """The command-line flags that give the dataclass `cfg` (one per field that differs from its default; a None
-    where the default is not None has no flag and is left out)."""
-    out = []
-    for f in dataclasses.fields(cfg):
-        v, flag = getattr(cfg, f.name), "--" + f.name.replace("_", "-")
-        if v == (f.default_factory() if f.default is dataclasses.MISSING else f.default) or v is None: continue
-        if isinstance(v, bool): out.append(flag if v else "--no-" + flag[2:])
-        elif isinstance(v, list): out += [flag, *map(str, v)]
-        else: out += [flag, str(v)]
-    return out
 
 # %% ../nbs/10_train.ipynb #dea9b985
 LAUNCH_COMMANDS = {"pretrain": "bigs_nb.train:pretrain_main"}   # later chapters add theirs (11: finetune)
