@@ -952,11 +952,21 @@ def lock_folder(out: Path):
 
 @contextlib.contextmanager
 def folder_lock(out: Path, lead: bool = True):
-    "Hold `out`'s lock while the block runs (only where `lead`: process 0 locks for a job of several)."
-    f = lock_folder(out) if lead else None
+    """Hold `out`'s lock while the block runs (only where `lead`: process 0 locks for a job of several); if the block
+    fails, the lock file is put back as it was (a refused run leaves the folder unchanged)."""
+    if not lead:
+        yield
+        return
+    lock = out / ".lock"
+    old = (lock.read_bytes(), lock.stat()) if lock.is_file() else None
+    f = lock_folder(out)
     try: yield
-    finally:
-        if f is not None: f.close()
+    except BaseException:
+        if old is not None:
+            lock.write_bytes(old[0])
+            os.utime(lock, ns=(old[1].st_atime_ns, old[1].st_mtime_ns))
+        raise
+    finally: f.close()
 
 # %% ../nbs/10_train.ipynb #8e988eb0
 _HELP_DATA_MODEL = dict(
