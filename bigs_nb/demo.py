@@ -336,7 +336,7 @@ def start_model(arch: str, model_dir, task: GlueTask, seed: int, scratch: bool):
     raise ValueError(f"unknown architecture {arch!r}: 'bigs' or 'attention'")
 
 # %% ../nbs/13_demo.ipynb #de1f722a
-_log = logging.getLogger(__name__)
+_log = logging.getLogger("bigs_nb.demo")
 ARM_NAMES = {"pretrained": "BiGS, pretrained", "scratch": "BiGS, from scratch",
              "attention_pretrained": "attention, pretrained", "attention_scratch": "attention, from scratch"}
 
