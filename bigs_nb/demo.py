@@ -15,6 +15,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import jax, jax.numpy as jnp
 import flax.linen as nn
+import optax
 
 from .modules import (BiGSConfig, BiGSPooler, BiGSOnlyMLMHead, BiGSMaskedLMOutput, BiGSClassifierOutput,
                              gather_positions)
@@ -22,7 +23,10 @@ from .model import BiGSPreTrainedModel
 from .hub import load_tokenizer, read_msgpack
 from .data import bbc_articles, BBC_TOPICS
 from .train import HelpFormatter, PretrainConfig, add_config_flags, enable_compile_cache, pretrain
-from .glue import GlueTask, FinetuneConfig, finetune, load_start_model, with_task_labels
+from .finetune import (finetune_optimizer, task_objective, predict_logits, init_runs, make_runs_step,
+                              make_runs_predict, finetune_runs)
+from .glue import (GlueTask, FinetuneConfig, finetune, load_start_model, with_task_labels, with_task_defaults,
+                          encode_split, rescale_pooler, pooler_kernel_mask, compute_metrics, task_score)
 from .bench import AttentionEncoder, matmul_flops_per_s, model_flops_per_token
 
 # %% auto #0
@@ -213,22 +217,86 @@ def start_model(arch: str, model_dir, task: GlueTask, seed: int, scratch: bool):
     if arch == "attention": return attention_classifier(model_dir, task, seed, scratch), load_tokenizer(model_dir)
     raise ValueError(f"unknown architecture {arch!r}: 'bigs' or 'attention'")
 
-# %% ../nbs/13_demo.ipynb #25065bcd
-def run_arm(arch: str, model_dir, scratch: bool, data: tuple, cfg: DemoConfig, devices=None) -> list[dict]:
-    "Finetune one arm (architecture, pretrained or not) with each learning rate and seed; one row per run."
+# %% ../nbs/13_demo.ipynb #3d24d312
+def _run_config(cfg: DemoConfig, task: GlueTask, lr: float, seed: int) -> FinetuneConfig:
+    "The FinetuneConfig of one demo finetuning run: the demo's settings, `finetune`'s defaults for the rest."
+    return with_task_defaults(FinetuneConfig(task=task.name, lr=lr, epochs=cfg.epochs, batch_size=cfg.batch_size,
+                                             eval_steps=0, max_length=cfg.max_length, seed=seed, save_best=False,
+                                             progress=False), task)
+
+def _run_one_by_one(arch: str, model_dir, scratch: bool, data: tuple, cfg: DemoConfig, devices=None) -> list[dict]:
+    "`run_arm` as a loop of `finetune` calls, one run after the other (the reference the vmapped runs must match)."
     train, evals, tests = data
     task, rows = DEMO_TASKS[cfg.task], []
     for lr in cfg.lrs:
         for seed in cfg.seeds:
             model, tok = start_model(arch, model_dir, task, seed, scratch)
-            fcfg = FinetuneConfig(task=task.name, lr=lr, epochs=cfg.epochs, batch_size=cfg.batch_size,
-                                  eval_steps=0, max_length=cfg.max_length, seed=seed, save_best=False, progress=False)
-            rep = finetune(model, tok, task, train, evals, tests, fcfg, devices=devices)
+            rep = finetune(model, tok, task, train, evals, tests, _run_config(cfg, task, lr, seed), devices=devices)
             rows.append(dict(lr=lr, seed=seed, validation=rep["best"]["validation"]["accuracy"],
                              test=rep["test"]["test"]["accuracy"], best_epoch=rep["best"]["epoch"],
                              curve=[h["validation"]["accuracy"] for h in rep["history"]], seconds=rep["train_seconds"]))
     return rows
 
+def _score_runs(task: GlueTask, predict, params, encoded: Mapping, batch_size: int) -> list[dict]:
+    "`score_splits` (chapter 11) for K stacked runs: [{split: metrics in % with `score`} for each run]."
+    logits = {s: predict_logits(predict, params, e, batch_size) for s, e in encoded.items()}     # (n, K, labels)
+    K = next(iter(logits.values())).shape[1]
+    out = [{} for _ in range(K)]
+    for s, lg in logits.items():
+        for k in range(K):
+            m = {n: 100 * v for n, v in compute_metrics(task, lg[:, k].argmax(-1), encoded[s]["labels"]).items()}
+            out[k][s] = dict(m, score=task_score(m))
+    return out
+
+# %% ../nbs/13_demo.ipynb #7affd02a
+def _arm_start(arch: str, model_dir, scratch: bool, data: tuple, cfg: DemoConfig, task: GlueTask) -> tuple:
+    "(module, encoded train/evals/tests, {seed: (start params, pooler scale)}) as `finetune` prepares each run."
+    models = {s: start_model(arch, model_dir, task, s, scratch) for s in cfg.seeds}
+    model, tok = models[cfg.seeds[0]]
+    if cfg.max_length > model.config.max_position_embeddings:
+        raise ValueError(f"max_length {cfg.max_length} is above the model's max_position_embeddings "
+                         f"({model.config.max_position_embeddings})")
+    enc = lambda cols: encode_split(task, cols, tok, cfg.max_length)
+    train, evals, tests = data
+    encoded = enc(train), {s: enc(c) for s, c in evals.items()}, {s: enc(c) for s, c in tests.items()}
+    return model.module, encoded, {s: rescale_pooler(m, encoded[0]) for s, (m, _) in models.items()}
+
+def _runs_tx(params, total: int, fcfg: FinetuneConfig):
+    "`make_tx(lr, pooler_step)`: `finetune`'s optimizer at peak `lr`, the pooler kernel's updates times `pooler_step`."
+    def make_tx(lr, pooler_step):
+        tx, _ = finetune_optimizer(params, total, lr, fcfg.weight_decay, fcfg.warmup, fcfg.b1, fcfg.b2, fcfg.eps,
+                                   fcfg.freeze_ssm)
+        return optax.chain(tx, optax.masked(optax.scale(pooler_step), pooler_kernel_mask(params)))
+    return make_tx
+
+# %% ../nbs/13_demo.ipynb #a4db5f51
+def run_arm(arch: str, model_dir, scratch: bool, data: tuple, cfg: DemoConfig, devices=None,
+            one_by_one: bool = False) -> list[dict]:
+    """Finetune one arm (architecture, pretrained or not) with each learning rate and seed, all runs in one compiled
+    step (chapter 07's `finetune_runs`), on the first of `devices`; one row per run (`seconds`: its share of the
+    wall time). `one_by_one`: a `finetune` call per run instead."""
+    if one_by_one: return _run_one_by_one(arch, model_dir, scratch, data, cfg, devices)
+    task = DEMO_TASKS[cfg.task]
+    grid = [(lr, s) for lr in cfg.lrs for s in cfg.seeds]
+    with jax.default_device(devices[0] if devices else jax.devices()[0]):
+        module, (tr, ev, te), starts = _arm_start(arch, model_dir, scratch, data, cfg, task)
+        fcfg = _run_config(cfg, task, cfg.lrs[0], cfg.seeds[0])
+        total = max(1, int(round(cfg.epochs * (len(tr["labels"]) // cfg.batch_size))))
+        make_tx = _runs_tx(starts[cfg.seeds[0]][0], total, fcfg)
+        hp = dict(lr=[lr for lr, _ in grid], pooler_step=[1 / max(starts[s][1], 1.0) for _, s in grid])
+        seeds = [s for _, s in grid]
+        states = init_runs([starts[s][0] for s in seeds], make_tx, hp, seeds)
+        predict = make_runs_predict(module)
+        evaluate = lambda params: _score_runs(task, predict, params, ev, fcfg.eval_batch_size)
+        reports, _, best = finetune_runs(make_runs_step(task_objective(module, task.is_regression), make_tx), states,
+                                         hp, tr, evaluate, total, cfg.batch_size, seeds, progress=cfg.progress,
+                                         desc=f"{arch}{', scratch' if scratch else ''}")
+        tested = _score_runs(task, predict, best, te, fcfg.eval_batch_size)
+    return [dict(lr=lr, seed=s, validation=r["best"]["validation"]["accuracy"], test=t["test"]["accuracy"],
+                 best_epoch=r["best"]["epoch"], curve=[h["validation"]["accuracy"] for h in r["history"]],
+                 seconds=round(r["train_seconds"] / len(grid), 1)) for (lr, s), r, t in zip(grid, reports, tested)]
+
+# %% ../nbs/13_demo.ipynb #3ee5ac46
 def summarize_arm(rows: Sequence[Mapping]) -> dict:
     "The learning rate with the best mean validation accuracy, and test accuracy there (mean, spread, per seed)."
     lrs = sorted({r["lr"] for r in rows})

@@ -17,13 +17,14 @@ from tqdm.auto import tqdm
 
 from .data import bbc_articles
 from .modules import BiGSConfig, BiGSForSequenceClassificationModule
-from .pretrain import SSM_PARAM_NAMES, make_schedule, make_optimizer
+from .pretrain import SSM_PARAM_NAMES, make_schedule, make_optimizer, init_state, train_step
 
 # %% auto #0
 __all__ = ['MODEL_INPUTS', 'FROZEN_SSM_PARAMS', 'bbc_split', 'majority_baseline', 'encode_texts', 'new_classifier', 'with_body',
            'classifier_logits', 'task_loss', 'task_objective', 'ssm_param_mask', 'finetune_optimizer', 'make_predict',
            'predict_logits', 'logits_to_preds', 'accuracy', 'epoch_batches', 'evaluator', 'finetune_loop',
-           'plot_finetune']
+           'plot_finetune', 'stack_trees', 'run_tree', 'init_runs', 'make_runs_step', 'make_runs_predict',
+           'runs_evaluator', 'finetune_runs']
 
 # %% ../nbs/07_finetune.ipynb #eed4a536
 def bbc_split(split: str) -> dict:
@@ -201,3 +202,88 @@ def plot_finetune(report: Mapping, out=None, ax=None, label: str | None = None):
     if out is not None: fig.savefig(out, dpi=100)
     plt.close(fig)
     return fig
+
+# %% ../nbs/07_finetune.ipynb #ed740001
+def stack_trees(trees: Sequence):
+    "One tree whose leaves stack those of `trees` on a new first axis: the run axis."
+    return jax.tree.map(lambda *xs: np.stack([np.asarray(x) for x in xs]), *trees)
+
+def run_tree(tree, k: int):
+    "Run `k`'s tree (numpy leaves) out of a stacked one."
+    return jax.tree.map(lambda x: np.asarray(x[k]), tree)
+
+def init_runs(params: Sequence, make_tx: Callable, hparams: Mapping[str, Sequence], seeds: Sequence[int]) -> dict:
+    """Stacked train states of K runs: run k starts from `params[k]`, with the optimizer state of
+    `make_tx(**hparams at k)` and the dropout seed `seeds[k]`, as `init_state` makes one."""
+    if not len(params) == len(seeds) == min([len(seeds)] + [len(v) for v in hparams.values()]):
+        raise ValueError(f"{len(params)} start trees, {len(seeds)} seeds and hparams of lengths "
+                         f"{[len(v) for v in hparams.values()]}: give one of each per run")
+    hps = [{n: v[k] for n, v in hparams.items()} for k in range(len(seeds))]
+    states = [init_state(p, make_tx(**h), s) for p, h, s in zip(params, hps, seeds)]
+    return jax.tree.map(jnp.asarray, stack_trees(states))
+
+# %% ../nbs/07_finetune.ipynb #caf18fa1
+def make_runs_step(loss_fn, make_tx: Callable):
+    """`step(states, batches, hparams) -> (states, metrics)`: `train_step` of K runs at once, vmapped over their
+    stacked states, their batches (K, B, ...) and their hyperparameters (arrays of K, e.g. `lr`) which
+    `make_tx(**hparams)` turns into each run's optimizer; jitted, with the states donated."""
+    one = lambda state, batch, hp: train_step(loss_fn, make_tx(**hp), state, batch)
+    return jax.jit(jax.vmap(one), donate_argnums=0)
+
+def make_runs_predict(module, **jit_kw):
+    "Jitted `predict(params, batch) -> logits (B, K, num_labels)` of K stacked parameter trees, without dropout."
+    one = lambda params, batch: classifier_logits(module, params, batch)
+    return jax.jit(jax.vmap(one, in_axes=(0, None), out_axes=1), **jit_kw)
+
+def runs_evaluator(predict, splits: Mapping[str, Mapping], batch_size: int = 32):
+    "`evaluate(params) -> [{split: {accuracy, score}} for each run]` (in %) of K stacked runs on encoded splits."
+    def evaluate(params) -> list[dict]:
+        preds = {s: logits_to_preds(predict_logits(predict, params, e, batch_size)) for s, e in splits.items()}
+        acc = {s: [100 * accuracy(p[:, k], splits[s]["labels"]) for k in range(p.shape[1])] for s, p in preds.items()}
+        return [{s: dict(accuracy=a[k], score=a[k]) for s, a in acc.items()} for k in range(len(next(iter(acc.values()))))]
+    return evaluate
+
+# %% ../nbs/07_finetune.ipynb #edc2bf9f
+def _record_runs(reports: list, recs: list, params, best, done: int, per_epoch: int, t0: float):
+    "Append each run's evaluation to its report; returns the stacked best params (run k's replaced where it improved)."
+    better = []
+    for r, rec in zip(reports, recs):
+        rec = dict(step=done, epoch=round(done / per_epoch, 3), elapsed_s=round(time.perf_counter() - t0, 1), **rec)
+        r["history"].append(rec)
+        r["last"] = rec
+        main = next(k for k, v in rec.items() if isinstance(v, dict))
+        better.append(r["best"] is None or rec[main]["score"] > r["best"][main]["score"])
+        if better[-1]: r["best"] = rec
+    now = jax.tree.map(np.array, jax.device_get(params))          # copies: the step donates the states
+    if best is None: return now
+    keep = np.array(better)
+    return jax.tree.map(lambda b, p: np.where(keep.reshape(-1, *[1] * (p.ndim - 1)), p, b), best, now)
+
+# %% ../nbs/07_finetune.ipynb #2a5fcaa6
+def finetune_runs(step, states: dict, hparams: Mapping[str, Sequence], train: Mapping, evaluate: Callable,
+                  total: int, batch_size: int, seeds: Sequence[int], eval_every: int = 0, progress: bool = False,
+                  desc: str = "finetune") -> tuple[list, dict, dict]:
+    """`finetune_loop` for the K runs of `init_runs`, one `make_runs_step` update for all of them: run k shuffles with
+    `seeds[k]` and keeps its best; returns (K reports, the final stacked states, the stacked best params)."""
+    n = len(train["labels"])
+    per_epoch, rngs = n // batch_size, [np.random.default_rng(s) for s in seeds]
+    if per_epoch == 0: raise ValueError(f"{n} training rows is less than one batch of {batch_size}")
+    hp = {k: jnp.asarray(np.asarray(v, np.float32)) for k, v in hparams.items()}
+    reports = [dict(history=[], train_loss=[], best=None, last=None) for _ in seeds]
+    losses, best, done, t0 = [], None, 0, time.perf_counter()
+    with tqdm(total=total, disable=not progress, unit="step", desc=f"{desc} ({len(seeds)} runs)") as bar:
+        while done < total:
+            epoch = [epoch_batches(n, batch_size, r)[:total - done] for r in rngs]
+            for i, idx in enumerate(zip(*epoch)):
+                rows = {k: train[k][np.stack(idx)] for k in (*MODEL_INPUTS, "labels")}
+                states, m = step(states, rows, hp)
+                done += 1
+                losses.append(np.asarray(m["loss"]))
+                bar.update(1)
+                if done % 10 == 0 or done == total:
+                    for r, x in zip(reports, np.mean(losses[-10:], 0)):
+                        r["train_loss"].append(dict(step=done, loss=float(x)))
+                if (eval_every and done % eval_every == 0) or i == per_epoch - 1 or done == total:
+                    best = _record_runs(reports, evaluate(states["params"]), states["params"], best, done, per_epoch, t0)
+    for r in reports: r["train_seconds"] = round(time.perf_counter() - t0, 1)
+    return reports, states, best
