@@ -24,13 +24,13 @@ from .demo import (AttentionMLM, DemoConfig, demo_data, run_arm, summarize_arm, 
                           review_pretrain_text)
 
 # %% auto #0
-__all__ = ['MLM_CLASSES', 'ARCH_NAMES', 'SEARCH_RUN', 'ADAPT_FIELDS', 'STAGES', 'BUDGET_HELP', 'BUDGET_TIME', 'search_name',
-           'read_jsonl', 'append_jsonl', 'search_tokenizer', 'search_config', 'search_run', 'best_runs',
+__all__ = ['MLM_CLASSES', 'ARCH_NAMES', 'SEARCH_RUN', 'BASELINE_NAMES', 'ADAPT_FIELDS', 'STAGES', 'BUDGET_HELP', 'BUDGET_TIME',
+           'search_name', 'read_jsonl', 'append_jsonl', 'search_tokenizer', 'search_config', 'search_run', 'best_runs',
            'pretrain_search', 'search_table', 'search_findings', 'run_settings', 'run_updates', 'tokens_seen',
            'eval_at', 'snapshot_model', 'finetune_settings', 'cell_key', 'finetune_cell', 'budget_curve',
            'add_baselines', 'budget_results', 'budget_gains', 'plot_budget', 'budget_table', 'budget_findings',
            'budget_markdown', 'write_corpus', 'adaptive_pretrain', 'budget_adapt', 'BudgetConfig', 'budget_parser',
-           'search_best', 'write_json', 'budget', 'budget_main']
+           'search_best', 'budget', 'budget_main']
 
 # %% ../nbs/16_budget.ipynb #153cce8b
 MLM_CLASSES = {"bigs": BiGSForMaskedLM, "attention": AttentionMLM}
@@ -146,11 +146,13 @@ def search_table(rows: Sequence[Mapping]) -> str:
         for a, n in cols:
             r = by.get((a, n, lr, w))
             cells.append("" if r is None else f"**{_acc(r)}**" if best.get(a) == r["name"] else _acc(r))
-        lines.append(f"| {lr:.0e} | {w} | " + " | ".join(cells) + " |")
+        lines.append(f"| {lr:g} | {w} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
-# %% ../nbs/16_budget.ipynb #f187df1c
-def _setting(r) -> str: return f"{_norm(r['pre_norm'])}, peak lr {r['lr']:.0e}, warmup {r['warmup']}"
+# %% ../nbs/16_budget.ipynb #0b62b9da
+def _lr(lr: float) -> str: return f"{lr:.0e}".replace("e-0", "e-")
+
+def _setting(r) -> str: return f"{_norm(r['pre_norm'])}, peak lr {_lr(r['lr'])}, warmup {r['warmup']}"
 
 def _best_of(rows, **match):
     "The best row among those matching every `match` field (None if none finished)."
@@ -283,7 +285,7 @@ def add_baselines(path, tasks: Sequence[str], cfg: DemoConfig):
     for t in tasks:
         if t not in have:
             c = dataclasses.replace(cfg, task=t)
-            append_jsonl(path, dict(task=t, baselines=task_baselines(t, c.train_size, c.test_size)))
+            append_jsonl(path, dict(task=t, baselines=task_baselines(t, c.train_size, c.validation_size, c.test_size)))
 
 def budget_results(out) -> dict:
     "What a budget run has written to out/budget.jsonl: its cells and each task's baselines."
@@ -299,7 +301,7 @@ def budget_gains(results: Mapping) -> list[dict]:
     for c in results["cells"]:
         s = scratch.get((c["arch"], c["task"]))
         if s is not None: out.append(dict(c, gain=c["test_mean"] - s["test_mean"], scratch_std=s["test_std"]))
-    return sorted(out, key=lambda g: (g["task"], g["arch"], g["source"], g["update"]))
+    return sorted(out, key=lambda g: (g["task"], list(MLM_CLASSES).index(g["arch"]), g["source"], g["update"]))
 
 def _label(g) -> str:
     return f"{g['task']}, {ARCH_NAMES[g['arch']]}" + (", + task text" if g["source"] == "adaptive" else "")
@@ -327,9 +329,13 @@ def plot_budget(results: Mapping, out=None):
     plt.close(fig)
     return fig
 
-# %% ../nbs/16_budget.ipynb #de8ef6e0
+# %% ../nbs/16_budget.ipynb #4956e510
+BASELINE_NAMES = {"majority": "majority class", "bag_of_words": "bag of words (logistic regression on counts)",
+                  "punctuation_rule": "punctuation-only rule", "punctuation_model": "a model of punctuation only"}
+
 def _cell(g) -> list[str]:
-    mlm = "" if g.get("mlm_accuracy") is None else f"{100 * g['mlm_accuracy']:.1f}"
+    m, own = g.get("mlm_accuracy"), g.get("task_text_mlm_accuracy")
+    mlm = f"{100 * m:.1f}" if m is not None else f"{100 * own:.1f} (task text)" if own is not None else ""
     return [mlm, f"{g['test_mean']:.1f} ± {g['test_std']:.1f}", f"{g['gain']:+.1f}"]
 
 def budget_table(results: Mapping, task: str) -> str:
@@ -346,7 +352,8 @@ def budget_table(results: Mapping, task: str) -> str:
         cells = [x for a in archs for x in (_cell(row[a]) if a in row else ["", "", ""])]
         lines.append(f"| {name} | {tokens:,} | " + " | ".join(cells) + " |")
     base = results["baselines"].get(task, {})
-    if base: lines += ["", "Baselines, test accuracy %: " + ", ".join(f"{k} {v:.1f}" for k, v in base.items())]
+    shown = [f"{name} {base[k]:.1f}" for k, name in BASELINE_NAMES.items() if k in base]
+    if shown: lines += ["", f"Baselines, test accuracy %: {', '.join(shown)}"]
     return "\n".join(lines)
 
 # %% ../nbs/16_budget.ipynb #3017eab9
@@ -355,6 +362,9 @@ def _verdict(g) -> str:
     if abs(g["gain"]) <= g["test_std"] + g["scratch_std"]: return "within the seed spread"
     return "pays" if g["gain"] > 0 else "costs"
 
+_VERDICT = {"pays": "more than the seed spread", "costs": "a loss beyond the seed spread",
+            "within the seed spread": "within the seed spread"}
+
 def budget_findings(results: Mapping) -> str:
     "One sentence on what the curve shows at each encoder's largest budget, plus task-adaptive pretraining."
     gains = [g for g in budget_gains(results) if g["update"] > 0]
@@ -362,15 +372,20 @@ def budget_findings(results: Mapping) -> str:
     for g in (g for g in gains if g["source"] == "search"):
         if g["update"] >= top.get((g["task"], g["arch"]), {}).get("update", -1): top[(g["task"], g["arch"])] = g
     if not top: return "The curve has no pretrained point yet."
-    say = {v: [f"{t} ({ARCH_NAMES[a]} {g['gain']:+.1f})" for (t, a), g in top.items() if _verdict(g) == v]
-           for v in ("pays", "costs", "within the seed spread")}
+    say = {}
+    for (t, a), g in top.items(): say.setdefault(_verdict(g), {}).setdefault(t, []).append(
+        f"{ARCH_NAMES[a]} {g['gain']:+.1f}")
+    say = {v: [f"{t} ({', '.join(xs)})" for t, xs in say[v].items()] for v in _VERDICT if v in say}
     tokens = max(g["tokens"] for g in top.values())
     parts = [f"{'pays on' if v == 'pays' else 'costs on' if v == 'costs' else 'stays within the seed spread on'} "
              f"{', '.join(xs)}" for v, xs in say.items() if xs]
     text = f"At the largest budget (up to {tokens:,} tokens), pretraining " + "; it ".join(parts) + "."
     for g in (g for g in gains if g["source"] == "adaptive"):
-        text += (f" Pretraining on the {g['task']} task's own text as well, {ARCH_NAMES[g['arch']]} {_verdict(g)}"
-                 f" ({g['gain']:+.1f} points over scratch).")
+        text += (f" With task-adaptive pretraining on the {g['task']} text, {ARCH_NAMES[g['arch']]}'s gain over "
+                 f"scratch is {g['gain']:+.1f} points ({_VERDICT[_verdict(g)]})")
+        base = next((b for b in gains if cell_key(b) == (g["arch"], g["task"], g["update"] - g["adapt_updates"],
+                                                         "search")), None)
+        text += f", {g['test_mean'] - base['test_mean']:+.1f} against its start." if base else "."
     return text
 
 def budget_markdown(results: Mapping) -> str:
@@ -437,11 +452,8 @@ class BudgetConfig:
     search_dir: str | None = None
     tokenizer: str | None = None
     archs: list = field(default_factory=lambda: ["bigs", "attention"], metadata=dict(choices=tuple(MLM_CLASSES)))
-    norms: list = field(default_factory=lambda: ["post", "pre"], metadata=dict(choices=("post", "pre")))
     search_lrs: list = field(default_factory=lambda: [3e-3, 1e-3, 3e-4, 1e-4])
-    warmup: int = 100
     extra_warmups: list = field(default_factory=lambda: [500])
-    pretrain_steps: int | None = None
     tasks: list = field(default_factory=lambda: ["order", "topic", "review"])
     updates: list = field(default_factory=lambda: [0, 250, 500, 1000, 2000])
     lrs: list = field(default_factory=lambda: [1e-3, 3e-3])
@@ -461,8 +473,7 @@ class BudgetConfig:
         for name, (good, what) in ok.items():
             v = getattr(self, name)
             if not v or not all(map(good, [v] if name == "stage" else v)): raise ValueError(f"{name} must be {what}, got {v}")
-        if self.adapt_updates < 1 or (self.pretrain_steps is not None and self.pretrain_steps < 1):
-            raise ValueError("adapt_updates and pretrain_steps must be at least 1")
+        if self.adapt_updates < 1: raise ValueError(f"adapt_updates must be at least 1, got {self.adapt_updates}")
         self.demo_config()                                           # DemoConfig checks the finetuning settings
 
     def demo_config(self) -> DemoConfig:
@@ -477,10 +488,9 @@ BUDGET_HELP = MappingProxyType(dict(
     stage="search (pretraining grid), curve (finetune along the best runs), adapt (task-adaptive), or all",
     search_dir="folder of the search runs and search.jsonl (default: OUTPUT_DIR/search)",
     tokenizer="tokenizer of every search run (default: one trained once on the corpus)",
-    archs="encoders to search and to finetune", norms="norm placements searched",
-    search_lrs="peak pretraining learning rates searched", warmup="warmup updates of the grid",
+    archs="encoders to search and to finetune", search_lrs="peak pretraining learning rates searched (both norm "
+    "placements, warmup 100, the `bigs pretrain` defaults otherwise)",
     extra_warmups="warmups tried again at each encoder's best grid setting",
-    pretrain_steps="pretraining updates of a search run (default: the `bigs pretrain` default)",
     tasks="finetuning tasks of the curve: order, topic, review", updates="checkpoints to finetune from (0: scratch)",
     lrs="finetuning learning-rate grid, the same for every cell", seeds="finetuning seeds per learning rate",
     adapt_updates="updates of task-adaptive pretraining on the review task's training text",
@@ -508,13 +518,6 @@ def search_best(search_dir, archs: Sequence[str]) -> dict:
                                         "`bigs budget --stage search` first (or give --search-dir)")
     return {a: Path(search_dir) / best[a]["name"] for a in archs}
 
-def write_json(path, obj) -> Path:
-    "Write `obj` as indented JSON (through a temporary file, so a reader never sees half of it)."
-    tmp = Path(str(path) + ".partial")
-    tmp.write_text(json.dumps(obj, indent=1))
-    os.replace(tmp, path)
-    return Path(path)
-
 # %% ../nbs/16_budget.ipynb #15455262
 def budget(cfg: BudgetConfig, devices=None, verbose: bool = True) -> dict:
     "Run the stages `cfg.stage` names; write search.json, budget.json and budget.png; returns what they hold."
@@ -523,19 +526,18 @@ def budget(cfg: BudgetConfig, devices=None, verbose: bool = True) -> dict:
     runs = search_best(search_dir, cfg.archs) if cfg.stage in ("curve", "adapt") else None   # refused early
     common = dict(lrs=cfg.lrs, seeds=cfg.seeds, out=out, cfg=demo_cfg, progress=cfg.progress, devices=devices)
     if cfg.stage in ("search", "all"):
-        rows = pretrain_search(search_dir, cfg.archs, [n == "pre" for n in cfg.norms], cfg.search_lrs, cfg.warmup,
-                               cfg.extra_warmups, cfg.tokenizer, cfg.progress,
-                               **({"steps": cfg.pretrain_steps} if cfg.pretrain_steps else {}))
+        rows = pretrain_search(search_dir, cfg.archs, lrs=cfg.search_lrs, extra_warmups=cfg.extra_warmups,
+                               tokenizer=cfg.tokenizer, progress=cfg.progress)
         out.mkdir(parents=True, exist_ok=True)
         found["search"] = dict(rows=rows, search_dir=str(search_dir))
-        write_json(out / "search.json", found["search"])
+        (out / "search.json").write_text(json.dumps(found["search"], indent=1))
         if verbose: print(search_table(rows) + "\n\n" + search_findings(rows))
     if cfg.stage != "search":
         runs = runs or search_best(search_dir, cfg.archs)
         if cfg.stage in ("curve", "all"): budget_curve(runs, cfg.tasks, cfg.updates, **common)
         if cfg.stage in ("adapt", "all"): budget_adapt(runs, updates=cfg.adapt_updates, **common)
         found["budget"] = dict(budget_results(out), runs={a: str(r) for a, r in runs.items()}, settings=asdict(cfg))
-        write_json(out / "budget.json", found["budget"])
+        (out / "budget.json").write_text(json.dumps(found["budget"], indent=1))
         plot_budget(found["budget"], out / "budget.png")
         if verbose: print(budget_markdown(found["budget"]) + f"\n\nfigure: {out / 'budget.png'}")
     return found
