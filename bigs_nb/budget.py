@@ -267,13 +267,12 @@ def budget_curve(runs: Mapping[str, str | Path], tasks: Sequence[str] = ("order"
     done = {cell_key(r): r for r in read_jsonl(path) if "arch" in r}
     _check_cells(runs, tasks, updates, cfg, done)
     cells = [(a, t, u) for t in tasks for a in runs for u in updates if (a, t, u, "search") not in done]
+    data = {t: demo_data(dataclasses.replace(cfg, task=t)) for t in dict.fromkeys(t for _, t, _ in cells)}
     out.mkdir(parents=True, exist_ok=True)
     add_baselines(path, tasks, cfg)
-    data = {}
     for a, t, u in tqdm(cells, desc="budget curve", unit="cell", disable=not progress):
         run = Path(runs[a])
         model_dir = run / "model" if u == 0 else snapshot_model(run, u, out / "snapshots" / f"{run.name}_{u}", a)
-        data[t] = data.get(t) or demo_data(dataclasses.replace(cfg, task=t))
         append_jsonl(path, finetune_cell(a, t, u, model_dir, data[t], cfg, "search", tokens_seen(run, u),
                                          eval_at(run, u) if u else None, devices))
     return budget_results(out)
@@ -427,14 +426,13 @@ def budget_adapt(runs: Mapping[str, str | Path], out="runs/budget", updates: int
     path = out / "budget.jsonl"
     done = {cell_key(r): r for r in read_jsonl(path) if "arch" in r}
     _check_cells(runs, (task,), (), cfg, done)
+    data = demo_data(dataclasses.replace(cfg, task=task))           # bad sizes fail here, before any training
     out.mkdir(parents=True, exist_ok=True)
     add_baselines(path, (task,), cfg)
-    data = None
     for arch, run in tqdm(runs.items(), desc="task-adaptive", unit="encoder", disable=not progress):
         run, last = Path(run), run_updates(run)[-1]
         if (arch, task, last + updates, "adaptive") in done: continue
         r = adaptive_pretrain(run, out / f"adapt_{run.name}", arch, updates, texts, progress, **overrides)
-        data = data or demo_data(dataclasses.replace(cfg, task=task))
         tokens = tokens_seen(run, last) + tokens_seen(r["output_dir"], r["update"])
         cell = finetune_cell(arch, task, last + r["update"], r["model_dir"], data, cfg, "adaptive", tokens,
                              None, devices)
