@@ -486,8 +486,8 @@ BUDGET_HELP = MappingProxyType(dict(
     stage="search (pretraining grid), curve (finetune along the best runs), adapt (task-adaptive), or all",
     search_dir="folder of the search runs and search.jsonl (default: OUTPUT_DIR/search)",
     tokenizer="tokenizer of every search run (default: one trained once on the corpus)",
-    archs="encoders to search and to finetune", search_lrs="peak pretraining learning rates searched (both norm "
-    "placements, warmup 100, the `bigs pretrain` defaults otherwise)",
+    archs="encoders to search and to finetune", search_lrs="peak pretraining learning rates searched, each with both "
+    "norm placements and warmup 100 (all else as `bigs pretrain`)",
     extra_warmups="warmups tried again at each encoder's best grid setting",
     tasks="finetuning tasks of the curve: order, topic, review", updates="checkpoints to finetune from (0: scratch)",
     lrs="finetuning learning-rate grid, the same for every cell", seeds="finetuning seeds per learning rate",
