@@ -128,7 +128,7 @@ def pretrain_search(out_dir, archs: Sequence[str] = ("bigs", "attention"), norms
 # %% ../nbs/16_budget.ipynb #c00c5712
 def _acc(r) -> str:
     "A search cell: the MLM accuracy in %, or why there is none."
-    return f"diverged (update {r['update']})" if r.get("diverged") else f"{100 * r['eval_acc']:.1f}"
+    return "diverged" if r.get("diverged") else f"{100 * r['eval_acc']:.1f}"
 
 def _norm(pre_norm: bool) -> str: return "pre-norm" if pre_norm else "post-norm"
 
