@@ -261,7 +261,7 @@ def budget_curve(runs: Mapping[str, str | Path], tasks: Sequence[str] = ("order"
                  seeds: Sequence[int] = (0, 1, 2), out="runs/budget", cfg: DemoConfig | None = None,
                  progress: bool = True, devices=None) -> dict:
     "Finetune from each run's checkpoints at `updates` on each task; cells appended to out/budget.jsonl."
-    cfg = dataclasses.replace(cfg or DemoConfig(), lrs=list(lrs), seeds=list(seeds), progress=False)
+    cfg = dataclasses.replace(cfg or DemoConfig(), lrs=list(lrs), seeds=list(seeds), progress=progress)
     out = Path(out)
     path = out / "budget.jsonl"
     done = {cell_key(r): r for r in read_jsonl(path) if "arch" in r}
@@ -421,7 +421,7 @@ def budget_adapt(runs: Mapping[str, str | Path], out="runs/budget", updates: int
                  lrs: Sequence[float] = (1e-3, 3e-3), seeds: Sequence[int] = (0, 1, 2), cfg: DemoConfig | None = None,
                  texts: Sequence[str] | None = None, progress: bool = True, devices=None, **overrides) -> dict:
     "Task-adaptive pretraining of each run, then finetuning on `task`; cells appended to out/budget.jsonl."
-    cfg = dataclasses.replace(cfg or DemoConfig(), lrs=list(lrs), seeds=list(seeds), progress=False)
+    cfg = dataclasses.replace(cfg or DemoConfig(), lrs=list(lrs), seeds=list(seeds), progress=progress)
     out = Path(out)
     path = out / "budget.jsonl"
     done = {cell_key(r): r for r in read_jsonl(path) if "arch" in r}
