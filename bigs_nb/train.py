@@ -558,8 +558,8 @@ def _or(value, default):
     "`value` unless it is None (0 is a value, not 'unset')."
     return default if value is None else value
 
-def _model_config(cfg: PretrainConfig, vocab_size: int) -> tuple[BiGSConfig, dict | None]:
-    "The BiGSConfig of the run and, when continuing from a checkpoint, its parameters."
+def _model_config(cfg: PretrainConfig, vocab_size: int, model_class=BiGSForMaskedLM) -> tuple[BiGSConfig, dict | None]:
+    "The BiGSConfig of the run and, when continuing from a checkpoint (a `model_class` folder), its parameters."
     if cfg.model == "small":
         mc = BiGSConfig(vocab_size=vocab_size, hidden_size=cfg.hidden_size, num_hidden_layers=cfg.num_layers,
                         intermediate_size=cfg.intermediate_size, num_ssm=cfg.num_ssm, hidden_dropout_prob=cfg.dropout,
@@ -571,7 +571,7 @@ def _model_config(cfg: PretrainConfig, vocab_size: int) -> tuple[BiGSConfig, dic
         mc.vocab_size = vocab_size
         mc.hidden_dropout_prob = cfg.dropout
         return mc, None
-    m = BiGSForMaskedLM.from_pretrained(cfg.model)
+    m = model_class.from_pretrained(cfg.model)
     return m.config, m.params
 
 def _baseline_acc(batches, token: int) -> float:
@@ -719,7 +719,7 @@ def setup_pretrain(cfg: PretrainConfig, devices: Sequence | None = None, model_c
     _check_length(cfg.seq_len, cfg.max_position_embeddings)
     want_vocab = None if cfg.model in ("small", "bigs_128") else BiGSConfig.from_pretrained(cfg.model).vocab_size
     data = lead_first(lambda: prepare_data(cfg, out, want_vocab), "prepare_data")   # process 0 writes the tokenizer
-    mconf, init_params = _model_config(cfg, len(data["tokenizer"]))
+    mconf, init_params = _model_config(cfg, len(data["tokenizer"]), model_class)
     _check_length(cfg.seq_len, mconf.max_position_embeddings)
     batches = BatchIterator(data["train"], cfg.batch_size, seed=cfg.seed, process_index=jax.process_index(),
                             process_count=jax.process_count())
