@@ -623,6 +623,7 @@ class BenchConfig:
     conv_impl: str = "auto"
     scan_layers: bool = False
     remat: bool = False
+    fuse: bool = True
     efficiency: bool | None = None
     eff_tokens: int = 4096
     eff_layers: int = 4
@@ -650,6 +651,8 @@ BENCH_HELP = MappingProxyType(dict(
     warmup="untimed steps after compilation", dtype="compute dtype",
     conv_impl="convolution backend of the fast BiGS", scan_layers="fast BiGS: scan over layers",
     remat="fast BiGS: rematerialise layer activations",
+    fuse="fast BiGS: the three input projections as one matmul, the backward SSM without flips (--no-fuse: the code "
+         "before that change, for a before/after comparison)",
     efficiency="run the H=768, I=3072, L=512 train-step efficiency probe (default: on unless --quick)",
     eff_tokens="tokens per step of the efficiency probe", eff_layers="layers of the efficiency probe",
     matmul_n="size n of the n x n matmul throughput probe",
@@ -699,8 +702,6 @@ def _check_flags(a):
         if v is not None and min(v if isinstance(v, list) else [v]) < 1:
             raise ValueError(f"--{flag} must be positive, got {' '.join(map(str, v)) if isinstance(v, list) else v}")
     if a.warmup < 0: raise ValueError(f"--warmup must be 0 or more, got {a.warmup}")
-    if a.tokens and a.lengths and (bad := [L for L in a.lengths if a.tokens % L]):
-        raise ValueError(f"--tokens {a.tokens} must be a multiple of every length in --lengths; not of {bad}")
     _check_output_path("json", a.json)
     _check_output_path("plot", a.plot)
 
@@ -716,7 +717,10 @@ def _bench_settings(argv) -> SimpleNamespace:
                         tokens=a.tokens or (2048 if a.quick else 8192), steps=a.steps or (1 if a.quick else 3),
                         modes=a.modes or (["encoder", "train"] if a.quick else list(BENCH_MODES)),
                         efficiency=(not a.quick) if a.efficiency is None else a.efficiency, dtype=jnp.dtype(a.dtype))
-    s.options = ComputeOptions(conv_impl=a.conv_impl, scan_layers=a.scan_layers, remat=a.remat)
+    if bad := [L for L in s.lengths if s.tokens % L]:
+        raise ValueError(f"--tokens {s.tokens} must be a multiple of every length in --lengths; not of {bad}")
+    s.options = ComputeOptions(conv_impl=a.conv_impl, scan_layers=a.scan_layers, remat=a.remat,
+                               fuse=a.fuse)
     s.config = BiGSConfig(vocab_size=a.vocab, hidden_size=a.hidden, num_hidden_layers=a.layers,
                           intermediate_size=a.intermediate, num_ssm=a.num_ssm, max_position_embeddings=max(s.lengths))
     return s

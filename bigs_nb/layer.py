@@ -14,7 +14,7 @@ from fastcore.basics import patch
 from .s4d import S4D, ComputeOptions
 
 # %% auto #0
-__all__ = ['reverse_valid', 'backward_reversal', 'BiGSLayer', 'token_dot', 'TokenDense', 'dense_layer', 'DenseParams']
+__all__ = ['reverse_valid', 'backward_reversal', 'BiGSLayer', 'DenseParams', 'token_dot', 'TokenDense', 'dense_layer']
 
 # %% ../nbs/03_layer.ipynb #4feab5b4
 def reverse_valid(u, lengths):
@@ -79,6 +79,32 @@ class BiGSLayer(nn.Module):
         out = out.astype(hidden.dtype)            # the residual stream keeps its own dtype
         return hidden + out if c.pre_norm else norm(hidden + out).astype(hidden.dtype)
 
+# %% ../nbs/03_layer.ipynb #d5d10acc
+class DenseParams(nn.Module):
+    "A Dense layer's parameters, `kernel` (K, F) and `bias` (F,), created under its name but not applied."
+    features: int
+    kernel_init: Callable = nn.initializers.lecun_normal()
+
+    @nn.compact
+    def __call__(self, in_features: int):
+        return (self.param("kernel", self.kernel_init, (in_features, self.features), jnp.float32),
+                self.param("bias", nn.initializers.zeros, (self.features,), jnp.float32))
+
+@patch
+def _fused_gate(self: BiGSLayer, x, flip, keep):
+    "dv, du_forward and du_backward as one matmul with their kernels side by side; no flip at all without padding."
+    H, I = self.config.hidden_size, self.config.intermediate_size
+    init = nn.initializers.normal(self.config.initializer_range)
+    ps = [DenseParams(f, init, name=n)(H) for f, n in ((I, "dv"), (H, "du_forward"), (H, "du_backward"))]
+    W, b = (jnp.concatenate(t, axis=-1).astype(self.dtype) for t in zip(*ps))
+    v, uf, ub = jnp.split(nn.gelu(token_dot(x, W) + b), [I, I + H], axis=-1)
+    if keep is not None:              # a per-token map commutes with reordering tokens: du_backward(flip(x)) = flip(...)
+        return self._ssm_gate(uf, flip(ub), flip, keep), v
+    # plain flip: flip, causal conv, flip back is the right-to-left conv (S4D reverse=True); the gate's flip cancels
+    sf = self._ssm("fs4")(uf.astype(jnp.float32)).astype(self.dtype)
+    sb = self._ssm("bs4")(ub.astype(jnp.float32), reverse=True).astype(self.dtype)
+    return self._dense(H, "duc_forward")(sf) * self._dense(H, "duc_backward")(sb), v
+
 # %% ../nbs/03_layer.ipynb #78256776
 def token_dot(x: jax.Array, w: jax.Array) -> jax.Array:
     "x (..., K) @ w (K, F) -> (..., F), computed with the leading axes of x flattened into one token axis."
@@ -106,29 +132,3 @@ def dense_layer(features: int, name: str | None = None, dtype=jnp.float32, kerne
     if flat:
         return TokenDense(features=features, dtype=dtype, use_bias=use_bias, kernel_init=init, name=name)
     return nn.Dense(features, use_bias=use_bias, dtype=dtype, param_dtype=jnp.float32, kernel_init=init, name=name)
-
-# %% ../nbs/03_layer.ipynb #d5d10acc
-class DenseParams(nn.Module):
-    "A Dense layer's parameters, `kernel` (K, F) and `bias` (F,), created under its name but not applied."
-    features: int
-    kernel_init: Callable = nn.initializers.lecun_normal()
-
-    @nn.compact
-    def __call__(self, in_features: int):
-        return (self.param("kernel", self.kernel_init, (in_features, self.features), jnp.float32),
-                self.param("bias", nn.initializers.zeros, (self.features,), jnp.float32))
-
-@patch
-def _fused_gate(self: BiGSLayer, x, flip, keep):
-    "dv, du_forward and du_backward as one matmul with their kernels side by side; no flip at all without padding."
-    H, I = self.config.hidden_size, self.config.intermediate_size
-    init = nn.initializers.normal(self.config.initializer_range)
-    ps = [DenseParams(f, init, name=n)(H) for f, n in ((I, "dv"), (H, "du_forward"), (H, "du_backward"))]
-    W, b = (jnp.concatenate(t, axis=-1).astype(self.dtype) for t in zip(*ps))
-    v, uf, ub = jnp.split(nn.gelu(token_dot(x, W) + b), [I, I + H], axis=-1)
-    if keep is not None:              # a per-token map commutes with reordering tokens: du_backward(flip(x)) = flip(...)
-        return self._ssm_gate(uf, flip(ub), flip, keep), v
-    # plain flip: flip, causal conv, flip back is the right-to-left conv (S4D reverse=True); the gate's flip cancels
-    sf = self._ssm("fs4")(uf.astype(jnp.float32)).astype(self.dtype)
-    sb = self._ssm("bs4")(ub.astype(jnp.float32), reverse=True).astype(self.dtype)
-    return self._dense(H, "duc_forward")(sf) * self._dense(H, "duc_backward")(sb), v
