@@ -44,7 +44,7 @@ __all__ = ['BENCH_MODES', 'TABLE_HEADER', 'DEVICE_PEAK_TFLOPS', 'BENCH_HELP', 'f
            'find_record', 'bench_targets', 'format_targets', 'bench_markdown', 'targets_markdown', 'bench_run_markdown',
            'plot_bench', 'device_peak_flops', 'set_mfu', 'conv_rule_check', 'format_accelerator', 'accelerator_flags',
            'bench_pretrain_step', 'BenchConfig', 'bench_parser', 'bench_main', 'time_interleaved', 'profile_train_step',
-           'profile_roofline', 'format_profile']
+           'profile_roofline', 'format_profile', 'compare_train_steps']
 
 # %% ../nbs/12_bench.ipynb #2566f1f8
 def fft_flops(n: int) -> float:
@@ -913,3 +913,12 @@ def format_profile(prof: dict, peak_flops: float | None = None) -> str:
             lines.append(f"  roofline: matmuls {100 * r['matmul_share']:.0f}% of the step at {100 * r['matmul_rate']:.0f}% of"
                          f" the probe; %matmul now {100 * r['now']:.0f}, at most {100 * r['best']:.0f} with the rest as is")
     return "\n".join(lines)
+
+# %% ../nbs/12_bench.ipynb #0de95a65
+def compare_train_steps(config, L: int, tokens: int, variants: dict, rounds: int = 5,
+                        attention: bool = True) -> dict:
+    "{name: (median ms, tokens/s)} of the train step of BiGS with each of `variants` (name: ComputeOptions), interleaved."
+    cands = {k: bigs_candidate(with_length(config, L), options=o) for k, o in variants.items()}
+    if attention: cands["attention"] = attention_candidate(with_length(config, L))
+    fns = {k: _model_pieces(c, L, tokens, config.vocab_size)["train step"][0] for k, c in cands.items()}
+    return {k: (ms, tokens / (1e-3 * ms)) for k, ms in time_interleaved(fns, rounds).items()}
