@@ -59,11 +59,13 @@ def toeplitz(K):
     return jnp.tile(c, L)[: L * (2 * L - 1)].reshape(L, 2 * L - 1)[:, :L]
 
 # %% ../nbs/01_conv.ipynb #79ae6893
-def causal_conv_toeplitz(u, K):
-    "Causal convolution as one matmul with the (L, L) lower-triangular Toeplitz matrix of K."
+def causal_conv_toeplitz(u, K, anticausal: bool = False):
+    """Causal convolution as one matmul with the (L, L) lower-triangular Toeplitz matrix of K; `anticausal` uses its
+    transpose, y[t] = sum_{s>=t} K[s-t] u[s], the right-to-left convolution without flipping u."""
     _check(u, K)
     T = toeplitz(jnp.asarray(K, jnp.float32))
-    y = jnp.einsum("ts,...sh->...th", T, u.astype(jnp.float32), precision=jax.lax.Precision.HIGHEST)
+    y = jnp.einsum("st,...sh->...th" if anticausal else "ts,...sh->...th", T, u.astype(jnp.float32),
+                   precision=jax.lax.Precision.HIGHEST)
     return y.astype(u.dtype)
 
 # %% ../nbs/01_conv.ipynb #18f0f115
@@ -147,7 +149,10 @@ def causal_conv(u, K, impl: str = "auto"):
 
 # %% ../nbs/01_conv.ipynb #b0823aeb
 def anticausal_conv(u, K, impl: str = "auto"):
-    "Right-to-left convolution y[t] = sum_{s>=t} K[s-t] u[s]: flip along length, causal_conv, flip back."
+    """Right-to-left convolution y[t] = sum_{s>=t} K[s-t] u[s]: flip along length, causal_conv, flip back (the
+    Toeplitz backend multiplies by the transposed matrix instead, with no flips)."""
+    if (auto_impl(jnp.shape(u)[-2] if jnp.ndim(u) >= 2 else 0) if impl == "auto" else impl) == "toeplitz":
+        return causal_conv_toeplitz(u, K, anticausal=True)
     return jnp.flip(causal_conv(jnp.flip(u, axis=-2), K, impl), axis=-2)
 
 # %% ../nbs/01_conv.ipynb #00d875be

@@ -10,10 +10,11 @@ from typing import Any, Callable
 import jax
 import jax.numpy as jnp
 import flax.linen as nn
+from fastcore.basics import patch
 from .s4d import S4D, ComputeOptions
 
 # %% auto #0
-__all__ = ['reverse_valid', 'backward_reversal', 'BiGSLayer', 'token_dot', 'TokenDense', 'dense_layer']
+__all__ = ['reverse_valid', 'backward_reversal', 'BiGSLayer', 'DenseParams', 'token_dot', 'TokenDense', 'dense_layer']
 
 # %% ../nbs/03_layer.ipynb #4feab5b4
 def reverse_valid(u, lengths):
@@ -51,6 +52,15 @@ class BiGSLayer(nn.Module):
         c = self.config
         return S4D(N=c.num_ssm, scaling=c.scaling, options=self.options, name=name)
 
+    def _ssm_gate(self, uf, ub, flip, keep):
+        "Both SSMs and the gate duc_forward(S_f) * flip(duc_backward(S_b)), ub already reversed; pads zeroed if kept."
+        H = self.config.hidden_size
+        if keep is not None:          # pads sit at the same places after a within-length reversal
+            uf, ub = jnp.where(keep, uf, 0), jnp.where(keep, ub, 0)
+        sf = self._ssm("fs4")(uf.astype(jnp.float32)).astype(self.dtype)
+        sb = self._ssm("bs4")(ub.astype(jnp.float32)).astype(self.dtype)
+        return self._dense(H, "duc_forward")(sf) * flip(self._dense(H, "duc_backward")(sb))
+
     @nn.compact
     def __call__(self, hidden: jax.Array, mask: jax.Array | None = None) -> jax.Array:
         c = self.config
@@ -58,17 +68,42 @@ class BiGSLayer(nn.Module):
         norm = nn.LayerNorm(epsilon=c.layer_norm_eps, dtype=self.dtype, param_dtype=jnp.float32, name="LayerNorm")
         x = norm(hidden) if c.pre_norm else hidden.astype(self.dtype)
         flip, keep = backward_reversal(mask, getattr(c, "padding_invariant", False))
-        v = nn.gelu(self._dense(I, "dv")(x))
-        uf = nn.gelu(self._dense(H, "du_forward")(x))
-        ub = nn.gelu(self._dense(H, "du_backward")(flip(x)))
-        if keep is not None:          # pads sit at the same places after a within-length reversal
-            uf, ub = jnp.where(keep, uf, 0), jnp.where(keep, ub, 0)
-        sf = self._ssm("fs4")(uf.astype(jnp.float32)).astype(self.dtype)
-        sb = self._ssm("bs4")(ub.astype(jnp.float32)).astype(self.dtype)
-        gated = self._dense(H, "duc_forward")(sf) * flip(self._dense(H, "duc_backward")(sb))
+        if self.options.fuse and self.options.flat_dense:
+            gated, v = self._fused_gate(x, flip, keep)
+        else:
+            v = nn.gelu(self._dense(I, "dv")(x))
+            uf = nn.gelu(self._dense(H, "du_forward")(x))
+            ub = nn.gelu(self._dense(H, "du_backward")(flip(x)))
+            gated = self._ssm_gate(uf, ub, flip, keep)
         out = self._dense(H, "do")(nn.gelu(self._dense(I, "dol")(gated)) * v)
         out = out.astype(hidden.dtype)            # the residual stream keeps its own dtype
         return hidden + out if c.pre_norm else norm(hidden + out).astype(hidden.dtype)
+
+# %% ../nbs/03_layer.ipynb #d5d10acc
+class DenseParams(nn.Module):
+    "A Dense layer's parameters, `kernel` (K, F) and `bias` (F,), created under its name but not applied."
+    features: int
+    kernel_init: Callable = nn.initializers.lecun_normal()
+
+    @nn.compact
+    def __call__(self, in_features: int):
+        return (self.param("kernel", self.kernel_init, (in_features, self.features), jnp.float32),
+                self.param("bias", nn.initializers.zeros, (self.features,), jnp.float32))
+
+@patch
+def _fused_gate(self: BiGSLayer, x, flip, keep):
+    "dv, du_forward and du_backward as one matmul with their kernels side by side; no flip at all without padding."
+    H, I = self.config.hidden_size, self.config.intermediate_size
+    init = nn.initializers.normal(self.config.initializer_range)
+    ps = [DenseParams(f, init, name=n)(H) for f, n in ((I, "dv"), (H, "du_forward"), (H, "du_backward"))]
+    W, b = (jnp.concatenate(t, axis=-1).astype(self.dtype) for t in zip(*ps))
+    v, uf, ub = jnp.split(nn.gelu(token_dot(x, W) + b), [I, I + H], axis=-1)
+    if keep is not None:              # a per-token map commutes with reordering tokens: du_backward(flip(x)) = flip(...)
+        return self._ssm_gate(uf, flip(ub), flip, keep), v
+    # plain flip: flip, causal conv, flip back is the right-to-left conv (S4D reverse=True); the gate's flip cancels
+    sf = self._ssm("fs4")(uf.astype(jnp.float32)).astype(self.dtype)
+    sb = self._ssm("bs4")(ub.astype(jnp.float32), reverse=True).astype(self.dtype)
+    return self._dense(H, "duc_forward")(sf) * self._dense(H, "duc_backward")(sb), v
 
 # %% ../nbs/03_layer.ipynb #78256776
 def token_dot(x: jax.Array, w: jax.Array) -> jax.Array:

@@ -13,7 +13,7 @@ import numpy as np
 import jax
 import jax.numpy as jnp
 import flax.linen as nn
-from .conv import CONV_IMPLS, causal_conv
+from .conv import CONV_IMPLS, anticausal_conv, causal_conv
 
 # %% auto #0
 __all__ = ['make_hippo', 'hippo_nplr', 'init_A', 's4d_kernel_vandermonde', 's4d_kernel', 'parity_dir', 'kernel_envelope',
@@ -106,18 +106,19 @@ class ComputeOptions:
     flat_dense: bool = True     # layer and MLM head: TokenDense over one token axis (False: nn.Dense)
     scan_layers: bool = False   # encoder: nn.scan over stacked layer params
     remat: bool = False         # encoder: rematerialise each layer in the backward pass
+    fuse: bool = True           # layer: one matmul for dv/du_forward/du_backward, no flips (with flat_dense)
 
     def __post_init__(self):
         if self.conv_impl != "auto" and self.conv_impl not in CONV_IMPLS:
             raise ValueError(f"conv_impl {self.conv_impl!r} is not 'auto' or one of {CONV_IMPLS}")
-        for name in ("per_channel", "flat_dense", "scan_layers", "remat"):
+        for name in ("per_channel", "flat_dense", "scan_layers", "remat", "fuse"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise ValueError(f"ComputeOptions.{name} must be True or False, got {getattr(self, name)!r}")
 
     @classmethod
     def reference(cls) -> "ComputeOptions":
-        "The reference implementation's code paths: per-channel kernel with the FFT, plain nn.Dense."
-        return cls(conv_impl="fft", per_channel=True, flat_dense=False)
+        "The reference implementation's code paths: per-channel kernel with the FFT, plain nn.Dense, flips."
+        return cls(conv_impl="fft", per_channel=True, flat_dense=False, fuse=False)
 
 # %% ../nbs/02_s4d.ipynb #60484c63
 def _const_init(value):
@@ -155,20 +156,20 @@ class S4D(nn.Module):
         "The (L,) float32 convolution kernel of this SSM."
         return s4d_kernel(self.A_re, self.A_im, self.C, self.log_step, L)
 
-    def __call__(self, u):
-        "Apply the SSM along axis -2 of u (L, H) or (B, L, H); returns the same shape and dtype."
+    def __call__(self, u, reverse: bool = False):
+        "Apply the SSM along axis -2 of u (L, H) or (B, L, H), right to left if `reverse`; same shape and dtype."
         if u.ndim not in (2, 3):
             raise ValueError(f"S4D expects u of shape (L, H) or (B, L, H), got shape {u.shape}")
         L, H = u.shape[-2:]
         u32 = u.astype(jnp.float32)
-        impl = self.options.conv_impl
+        impl, conv = self.options.conv_impl, anticausal_conv if reverse else causal_conv
         if self.options.per_channel:
             def one_channel(A_re, A_im, C, log_step, uh):       # uh (..., L): a single-channel SSM
                 K = s4d_kernel(A_re, A_im, C, log_step, L)
-                return causal_conv(uh[..., None], K, impl)[..., 0]
+                return conv(uh[..., None], K, impl)[..., 0]
             rep = lambda p: jnp.broadcast_to(p, (H,) + p.shape)  # a copy of the params per channel
             y = jax.vmap(one_channel, in_axes=(0, 0, 0, 0, -1), out_axes=-1)(
                 rep(self.A_re), rep(self.A_im), rep(self.C), rep(self.log_step), u32)
         else:
-            y = causal_conv(u32, self.kernel(L), impl)
+            y = conv(u32, self.kernel(L), impl)
         return (y + self.D.astype(jnp.float32) * u32).astype(u.dtype)
