@@ -885,9 +885,11 @@ def profile_train_step(config, L: int = 128, tokens: int = 8192, rounds: int = 3
             v for k, v in step.items() if k in ("dense matmuls", "GELU", "LayerNorm", "SSM convolutions (fwd, bwd)",
                                                 "attention scores, softmax, values"))
         parts["embeddings, MLM head, loss"] = step["loss and gradients"] - step["whole layer"]
-        parts["step outside gradients and update"] = step["train step"] - step["loss and gradients"] - step["AdamW update"]
+        parts["step outside gradients and update"] = (step["train step"] - step["loss and gradients"]
+                                                      - step["AdamW update"])
         out[arch] = dict(parts=parts, tokens=tokens, step_ms=step["train step"], layers_ms=step["whole layer"],
-                         matmul_flops=pieces["dense matmuls"][2] * n, matmul_gflops=pieces["dense matmuls"][2] / ms["dense matmuls"] / 1e6,
+                         matmul_flops=pieces["dense matmuls"][2] * n,
+                         matmul_gflops=pieces["dense matmuls"][2] / ms["dense matmuls"] / 1e6,
                          flops_per_token=model_flops_per_token(arch, L, c.hidden_size, c.intermediate_size, n,
                                                                c.vocab_size, 0.15))
     return out
@@ -910,14 +912,15 @@ def format_profile(prof: dict, peak_flops: float | None = None) -> str:
         lines += [f"  {k:<52}{v:>9.1f} ms{100 * v / d['step_ms']:>7.1f}%" for k, v in d["parts"].items()]
         if peak_flops:
             r = profile_roofline(d, peak_flops)
-            lines.append(f"  roofline: matmuls {100 * r['matmul_share']:.0f}% of the step at {100 * r['matmul_rate']:.0f}% of"
-                         f" the probe; %matmul now {100 * r['now']:.0f}, at most {100 * r['best']:.0f} with the rest as is")
+            lines.append(f"  roofline: matmuls {100 * r['matmul_share']:.0f}% of the step at "
+                         f"{100 * r['matmul_rate']:.0f}% of the probe; %matmul now {100 * r['now']:.0f}, "
+                         f"at most {100 * r['best']:.0f} with the rest as is")
     return "\n".join(lines)
 
 # %% ../nbs/12_bench.ipynb #0de95a65
 def compare_train_steps(config, L: int, tokens: int, variants: dict, rounds: int = 5,
                         attention: bool = True) -> dict:
-    "{name: (median ms, tokens/s)} of the train step of BiGS with each of `variants` (name: ComputeOptions), interleaved."
+    "{name: (median ms, tokens/s)} of BiGS's train step with each of `variants` (name: ComputeOptions), interleaved."
     cands = {k: bigs_candidate(with_length(config, L), options=o) for k, o in variants.items()}
     if attention: cands["attention"] = attention_candidate(with_length(config, L))
     fns = {k: _model_pieces(c, L, tokens, config.vocab_size)["train step"][0] for k, c in cands.items()}

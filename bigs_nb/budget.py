@@ -470,7 +470,8 @@ class BudgetConfig:
                   archs=(MLM_CLASSES.__contains__, "'bigs' or 'attention'"), stage=(STAGES.__contains__, STAGES))
         for name, (good, what) in ok.items():
             v = getattr(self, name)
-            if not v or not all(map(good, [v] if name == "stage" else v)): raise ValueError(f"{name} must be {what}, got {v}")
+            if not v or not all(map(good, [v] if name == "stage" else v)):
+                raise ValueError(f"{name} must be {what}, got {v}")
         if self.adapt_updates < 1: raise ValueError(f"adapt_updates must be at least 1, got {self.adapt_updates}")
         self.demo_config()                                           # DemoConfig checks the finetuning settings
 

@@ -27,7 +27,8 @@ COMMANDS = {
         "tokens/s and memory of BiGS vs an attention encoder vs the reference code paths",
     ),
     "fill-mask": ("bigs_nb.hub", "fill_mask_main", "top predictions for each [MASK] in a sentence"),
-    "budget": ("bigs_nb.budget", "budget_main", "what pretraining buys: the fair search, the budget curve, task-adaptive"),
+    "budget": ("bigs_nb.budget", "budget_main",
+               "what pretraining buys: the fair search, the budget curve, task-adaptive"),
 }
 
 # %% ../nbs/15_cli.ipynb #dccb5190

@@ -98,7 +98,8 @@ def _fused_gate(self: BiGSLayer, x, flip, keep):
     ps = [DenseParams(f, init, name=n)(H) for f, n in ((I, "dv"), (H, "du_forward"), (H, "du_backward"))]
     W, b = (jnp.concatenate(t, axis=-1).astype(self.dtype) for t in zip(*ps))
     v, uf, ub = jnp.split(nn.gelu(token_dot(x, W) + b), [I, I + H], axis=-1)
-    if keep is not None:              # a per-token map commutes with reordering tokens: du_backward(flip(x)) = flip(...)
+    # a per-token map commutes with reordering tokens: du_backward(flip(x)) = flip(...)
+    if keep is not None:
         return self._ssm_gate(uf, flip(ub), flip, keep), v
     # plain flip: flip, causal conv, flip back is the right-to-left conv (S4D reverse=True); the gate's flip cancels
     sf = self._ssm("fs4")(uf.astype(jnp.float32)).astype(self.dtype)
