@@ -152,6 +152,7 @@ def _csv_field_limit(n: int):
     try: yield
     finally: csv.field_size_limit(old)
 
+# %% ../nbs/11_glue.ipynb #3d30fbba
 def read_table(path: str | os.PathLike) -> dict:
     """Columns of a `.tsv`, `.csv` or `.jsonl`/`.json` file with a header row (or keys), as `{name: list}`; strict
     about fields."""

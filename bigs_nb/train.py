@@ -814,6 +814,7 @@ def _stop_reason(run: PretrainRun, signals: StopSignals, done: int, seconds: flo
     enough = cfg.stop_after is not None and done - run.start >= cfg.stop_after
     return agree_stop(signals.why or ("time budget" if over else None) or ("stop_after" if enough else None))
 
+# %% ../nbs/10_train.ipynb #f71293e0
 def train_loop(run: PretrainRun, signals: StopSignals) -> dict:
     """Update from `run.start` to `cfg.steps` (or a stop): log, evaluate, checkpoint; the final state is saved.
     Tokens/s counts training steps only: the clock restarts after each evaluation and checkpoint."""
@@ -1099,6 +1100,7 @@ def launch_local(command: Sequence[str], num_processes: int = 2, log_dir: str | 
     return [dict(process=i, returncode=p.returncode, stdout=(log_dir / f"process{i}.out").read_text(),
                  stderr=(log_dir / f"process{i}.err").read_text()) for i, p in enumerate(procs)]
 
+# %% ../nbs/10_train.ipynb #ac5b38da
 def _wait_all(procs: list, timeout: float | None):
     "Wait for every process; on a failure or the timeout kill the rest (they would wait for the lost one)."
     t0 = time.perf_counter()
