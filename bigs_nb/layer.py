@@ -10,7 +10,6 @@ from typing import Any, Callable
 import jax
 import jax.numpy as jnp
 import flax.linen as nn
-from fastcore.basics import patch
 from .s4d import S4D, ComputeOptions
 
 # %% auto #0
@@ -69,7 +68,7 @@ class BiGSLayer(nn.Module):
         x = norm(hidden) if c.pre_norm else hidden.astype(self.dtype)
         flip, keep = backward_reversal(mask, getattr(c, "padding_invariant", False))
         if self.options.fuse and self.options.flat_dense:
-            gated, v = self._fused_gate(x, flip, keep)
+            gated, v = _fused_gate(self, x, flip, keep)
         else:
             v = nn.gelu(self._dense(I, "dv")(x))
             uf = nn.gelu(self._dense(H, "du_forward")(x))
@@ -90,7 +89,6 @@ class DenseParams(nn.Module):
         return (self.param("kernel", self.kernel_init, (in_features, self.features), jnp.float32),
                 self.param("bias", nn.initializers.zeros, (self.features,), jnp.float32))
 
-@patch
 def _fused_gate(self: BiGSLayer, x, flip, keep):
     "dv, du_forward and du_backward as one matmul with their kernels side by side; no flip at all without padding."
     H, I = self.config.hidden_size, self.config.intermediate_size
