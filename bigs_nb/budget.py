@@ -6,7 +6,7 @@ Docs: https://bigs-nb.github.io/bigs_nb/budget.html.md"""
 
 # %% ../nbs/16_budget.ipynb #3d7157bb
 from __future__ import annotations
-import argparse, dataclasses, json, os, shutil, time
+import argparse, dataclasses, json, os, shutil, sys, time
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 from types import MappingProxyType
@@ -25,12 +25,12 @@ from .demo import (AttentionMLM, DemoConfig, demo_data, run_arm, summarize_arm, 
 
 # %% auto #0
 __all__ = ['MLM_CLASSES', 'ARCH_NAMES', 'SEARCH_RUN', 'BASELINE_NAMES', 'ADAPT_FIELDS', 'STAGES', 'BUDGET_HELP', 'BUDGET_TIME',
-           'search_name', 'read_jsonl', 'append_jsonl', 'search_tokenizer', 'search_config', 'search_run', 'best_runs',
-           'pretrain_search', 'search_table', 'search_findings', 'run_settings', 'run_updates', 'tokens_seen',
-           'eval_at', 'snapshot_model', 'finetune_settings', 'cell_key', 'finetune_cell', 'budget_curve',
-           'add_baselines', 'budget_results', 'budget_gains', 'plot_budget', 'budget_table', 'budget_findings',
-           'budget_markdown', 'write_corpus', 'adaptive_pretrain', 'budget_adapt', 'BudgetConfig', 'budget_parser',
-           'search_best', 'budget', 'budget_main']
+           'search_name', 'read_jsonl', 'append_jsonl', 'search_tokenizer', 'search_config', 'run_settings',
+           'run_updates', 'tokens_seen', 'eval_record', 'eval_at', 'SearchStopped', 'search_run', 'stage_of',
+           'best_runs', 'pretrain_search', 'search_table', 'search_findings', 'snapshot_model', 'finetune_settings',
+           'cell_key', 'finetune_cell', 'budget_curve', 'add_baselines', 'budget_results', 'budget_gains',
+           'plot_budget', 'budget_table', 'budget_findings', 'budget_markdown', 'write_corpus', 'adaptive_pretrain',
+           'budget_adapt', 'BudgetConfig', 'budget_parser', 'search_best', 'budget', 'budget_main']
 
 # %% ../nbs/16_budget.ipynb #153cce8b
 MLM_CLASSES = {"bigs": BiGSForMaskedLM, "attention": AttentionMLM}
@@ -79,49 +79,113 @@ def search_config(out_dir, arch: str, pre_norm: bool, lr: float, warmup: int, to
     if clash: raise ValueError(f"the search sets {', '.join(clash)} itself; leave them out of the overrides")
     return PretrainConfig(**fixed, **{**SEARCH_RUN, **overrides})
 
-# %% ../nbs/16_budget.ipynb #7f4fcab8
-def search_run(out_dir, arch: str, pre_norm: bool, lr: float, warmup: int, tokenizer: str, **overrides) -> dict:
-    "Pretrain (or resume) one search run; its row. A run whose loss becomes NaN gives a row marked `diverged`."
-    cfg, t = search_config(out_dir, arch, pre_norm, lr, warmup, tokenizer, **overrides), time.time()
-    try: r = pretrain(cfg, model_class=MLM_CLASSES[arch])
-    except FloatingPointError as e: r = dict(update=None, tokens_per_s=None, diverged=str(e))
-    row = dict(name=search_name(arch, pre_norm, lr, warmup), arch=arch, pre_norm=pre_norm, lr=lr, warmup=warmup,
-               eval_acc=r.get("eval_acc"), eval_loss=r.get("eval_loss"), update=r["update"],
-               tokens_per_s=r["tokens_per_s"], seconds=time.time() - t)
-    return dict(row, diverged=r["diverged"]) if "diverged" in r else row
+# %% ../nbs/16_budget.ipynb #919214b7
+def run_settings(run_dir) -> dict:
+    "The PretrainConfig fields a pretraining run saved (run_config.json)."
+    p = Path(run_dir) / "run_config.json"
+    if not p.exists(): raise FileNotFoundError(f"{run_dir} holds no run_config.json: not a pretraining run folder")
+    return json.loads(p.read_text())
 
-def best_runs(rows: Sequence[Mapping]) -> dict:
-    "Per encoder, the row with the highest held-out MLM accuracy (a diverged run never wins)."
+def run_updates(run_dir) -> list[int]:
+    "The updates a run's checkpoints hold, ascending ([] before its first checkpoint)."
+    if not (Path(run_dir) / "checkpoints").exists(): return []
+    ckpts = Checkpoints(Path(run_dir) / "checkpoints", keep=run_settings(run_dir)["keep"])
+    try: return sorted(ckpts.all_steps())
+    finally: ckpts.close()
+
+def tokens_seen(run_dir, update: int) -> int:
+    "Tokens a run had trained on after `update` updates: update x batch x block length x accumulation."
+    s = run_settings(run_dir)
+    return update * s["batch_size"] * s["seq_len"] * s["grad_accum"]
+
+def eval_record(run_dir, update: int) -> dict | None:
+    "The held-out evaluation the run logged at `update` (eval_acc, eval_loss, ...), None if it logged none there."
+    recs = read_jsonl(Path(run_dir) / "metrics.jsonl")
+    return next((r for r in reversed(recs) if "eval_acc" in r and r["step"] == update), None)
+
+def eval_at(run_dir, update: int) -> float | None:
+    "The held-out MLM accuracy the run logged at `update` (None if it logged none there)."
+    r = eval_record(run_dir, update)
+    return None if r is None else r["eval_acc"]
+
+# %% ../nbs/16_budget.ipynb #7f4fcab8
+class SearchStopped(Exception):
+    "A search run was stopped by a signal; its checkpoint is saved and the same search call continues it."
+
+def _row(arch, pre_norm, lr, warmup, stage: str, **found) -> dict:
+    return dict(name=search_name(arch, pre_norm, lr, warmup), arch=arch, pre_norm=pre_norm, lr=lr, warmup=warmup,
+                stage=stage, **found)
+
+def search_run(out_dir, arch: str, pre_norm: bool, lr: float, warmup: int, tokenizer: str, until: int | None = None,
+               **overrides) -> dict:
+    """Pretrain (or resume) one search run to its last update, or with `until` only to that update (a screen);
+    its row. A screen the run's log already holds is read, not rerun. NaN loss gives a row marked `diverged`."""
+    cfg, t = search_config(out_dir, arch, pre_norm, lr, warmup, tokenizer, **overrides), time.time()
+    cell = (arch, pre_norm, lr, warmup, "full" if until is None else "screen")
+    if until is not None:
+        if not 0 < until < cfg.steps: raise ValueError(f"a screen must stop before the run's end: 0 < {until} < "
+                                                       f"{cfg.steps} does not hold")
+        logged = eval_record(cfg.output_dir, until)
+        if logged: return _row(*cell, eval_acc=logged["eval_acc"], eval_loss=logged["eval_loss"], update=until)
+        start = max(run_updates(cfg.output_dir), default=0) if Path(cfg.output_dir, "run_config.json").exists() else 0
+        if start >= until: raise ValueError(f"{cfg.output_dir} is past update {until} and logged no evaluation there")
+        cfg = dataclasses.replace(cfg, stop_after=until - start)
+    try: r = pretrain(cfg, model_class=MLM_CLASSES[arch])
+    except FloatingPointError as e: return _row(*cell, eval_acc=None, update=None, diverged=str(e))
+    if r["stopped"] in ("SIGINT", "SIGTERM"):
+        raise SearchStopped(f"{search_name(*cell[:4])} stopped by {r['stopped']} at update {r['update']} (checkpoint "
+                            "saved): run the same search again to continue")
+    return _row(*cell, eval_acc=r.get("eval_acc"), eval_loss=r.get("eval_loss"), update=r["update"],
+                tokens_per_s=r["tokens_per_s"], seconds=time.time() - t)
+
+def stage_of(r: Mapping) -> str: return r.get("stage", "full")
+
+def best_runs(rows: Sequence[Mapping], stage: str = "full") -> dict:
+    "Per encoder, the `stage` row with the highest held-out MLM accuracy (a diverged run never wins)."
     best = {}
     for r in rows:
-        if r.get("eval_acc") is not None and r["eval_acc"] > best.get(r["arch"], {}).get("eval_acc", -1):
+        if stage_of(r) == stage and r.get("eval_acc") is not None and \
+                r["eval_acc"] > best.get(r["arch"], {}).get("eval_acc", -1):
             best[r["arch"]] = r
     return best
 
 # %% ../nbs/16_budget.ipynb #5cc98da9
+def _top(rows: Sequence[Mapping], arch: str, k: int) -> list[dict]:
+    "The k screened runs of `arch` with the highest held-out MLM accuracy (diverged ones left out)."
+    ok = [r for r in rows if r["arch"] == arch and stage_of(r) == "screen" and r.get("eval_acc") is not None]
+    return sorted(ok, key=lambda r: -r["eval_acc"])[:k]
+
 def pretrain_search(out_dir, archs: Sequence[str] = ("bigs", "attention"), norms: Sequence[bool] = (False, True),
                     lrs: Sequence[float] = (3e-3, 1e-3, 3e-4, 1e-4), warmup: int = 100,
-                    extra_warmups: Sequence[int] = (500,), tokenizer=None, progress: bool = True,
-                    **pretrain_overrides) -> list[dict]:
-    """The grid lr x encoder x norm at `warmup`, then each encoder's best (norm, lr) with each of `extra_warmups`;
-    one row per run in out_dir/search.jsonl (rows already there are not run again). Returns all its rows."""
+                    extra_warmups: Sequence[int] = (500,), screen: int | None = 500, finalists: int = 1,
+                    tokenizer=None, progress: bool = True, **pretrain_overrides) -> list[dict]:
+    """The grid lr x encoder x norm at `warmup`, each run stopped at update `screen`; each encoder's `finalists`
+    best screened runs continued to the end; then each encoder's best finished setting with each of `extra_warmups`.
+    `screen=None` runs the whole grid to the end. One row per run and stage in out_dir/search.jsonl (those already
+    there are not made again). Returns all its rows."""
     unknown = [a for a in archs if a not in MLM_CLASSES]
     if unknown: raise ValueError(f"unknown encoder {unknown[0]!r}: choose from {', '.join(MLM_CLASSES)}")
+    if finalists < 1: raise ValueError(f"finalists must be at least 1, got {finalists}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     path, tok = out / "search.jsonl", search_tokenizer(out, tokenizer, **pretrain_overrides)
-    bar = tqdm(total=len(lrs) * len(archs) * len(norms) + len(archs) * len(extra_warmups), desc="search",
-               unit="run", disable=not progress)
-    def run_all(cells):
-        done = {r["name"] for r in read_jsonl(path)}
+    grid = [(a, n, lr, warmup) for lr in lrs for a in archs for n in norms]
+    more = len(archs) * (len(extra_warmups) + (finalists if screen is not None else 0))
+    bar = tqdm(total=len(grid) + more, desc="search", unit="run", disable=not progress)
+    def run_all(cells, until=None):
+        stage = "full" if until is None else "screen"
+        done = {(r["name"], stage_of(r)) for r in read_jsonl(path)}
         for cell in cells:
-            if search_name(*cell) not in done:
-                bar.set_postfix_str(search_name(*cell))
-                append_jsonl(path, search_run(out, *cell, tok, **pretrain_overrides))
+            if (search_name(*cell), stage) not in done:
+                bar.set_postfix_str(f"{search_name(*cell)} ({stage})")
+                append_jsonl(path, search_run(out, *cell, tok, until=until, **pretrain_overrides))
             bar.update()
+    def base_rows(): return [r for r in read_jsonl(path) if r["arch"] in archs and r["warmup"] == warmup]
     with bar:
-        run_all([(a, n, lr, warmup) for lr in lrs for a in archs for n in norms])
-        best = best_runs([r for r in read_jsonl(path) if r["warmup"] == warmup and r["arch"] in archs])
+        run_all(grid, until=screen)
+        if screen is not None:
+            run_all([(a, r["pre_norm"], r["lr"], warmup) for a in archs for r in _top(base_rows(), a, finalists)])
+        best = best_runs(base_rows())
         run_all([(a, best[a]["pre_norm"], best[a]["lr"], w) for a in archs if a in best for w in extra_warmups])
     return read_jsonl(path)
 
@@ -132,35 +196,49 @@ def _acc(r) -> str:
 
 def _norm(pre_norm: bool) -> str: return "pre-norm" if pre_norm else "post-norm"
 
+def _updates(rows, stage: str) -> str:
+    return "/".join(f"{u:,}" for u in sorted({r["update"] for r in rows if stage_of(r) == stage and r["update"]}))
+
 def search_table(rows: Sequence[Mapping]) -> str:
-    "Markdown: held-out MLM accuracy (%) of each run, a row per (lr, warmup), a column per (encoder, norm)."
+    """Markdown: held-out MLM accuracy (%), a row per (lr, warmup), a column per (encoder, norm). A screened run
+    shows its accuracy at the screen, then `→` its final one if it was continued; each encoder's best in bold."""
     archs = [a for a in MLM_CLASSES if any(r["arch"] == a for r in rows)]
     cols = [(a, n) for a in archs for n in (False, True) if any(r["arch"] == a and r["pre_norm"] == n for r in rows)]
     keys = sorted({(r["warmup"], r["lr"]) for r in rows}, key=lambda k: (k[0], -k[1]))
     best = {a: r["name"] for a, r in best_runs(rows).items()}
-    by = {(r["arch"], r["pre_norm"], r["lr"], r["warmup"]): r for r in rows}
+    by = {}
+    for r in rows: by.setdefault((r["arch"], r["pre_norm"], r["lr"], r["warmup"]), {})[stage_of(r)] = r
     lines = ["| peak lr | warmup | " + " | ".join(f"{ARCH_NAMES[a]}, {_norm(n)}" for a, n in cols) + " |",
              "|---|---|" + "---|" * len(cols)]
     for w, lr in keys:
         cells = []
         for a, n in cols:
-            r = by.get((a, n, lr, w))
-            cells.append("" if r is None else f"**{_acc(r)}**" if best.get(a) == r["name"] else _acc(r))
+            got = by.get((a, n, lr, w), {})
+            parts = [_acc(got["screen"])] if "screen" in got else []
+            if "full" in got: parts.append(f"**{_acc(got['full'])}**" if best.get(a) == got["full"]["name"]
+                                           else _acc(got["full"]))
+            cells.append(" → ".join(parts))
         lines.append(f"| {lr:g} | {w} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    screened = f"after {_updates(rows, 'screen')} updates (the screen), → " if _updates(rows, "screen") else ""
+    return (f"Held-out MLM accuracy (%) {screened}after {_updates(rows, 'full')} updates\n\n" + "\n".join(lines))
 
 # %% ../nbs/16_budget.ipynb #0b62b9da
 def _lr(lr: float) -> str: return f"{lr:.0e}".replace("e-0", "e-")
 
 def _setting(r) -> str: return f"{_norm(r['pre_norm'])}, peak lr {_lr(r['lr'])}, warmup {r['warmup']}"
 
-def _best_of(rows, **match):
-    "The best row among those matching every `match` field (None if none finished)."
-    return best_runs([r for r in rows if all(r[k] == v for k, v in match.items())]).get(match["arch"])
+def _best_of(rows, stage: str, **match):
+    "The best `stage` row among those matching every `match` field (None if none finished)."
+    return best_runs([r for r in rows if all(r[k] == v for k, v in match.items())], stage).get(match["arch"])
 
 def search_findings(rows: Sequence[Mapping]) -> str:
     "What the search shows, as markdown bullets computed from its rows."
     best, out = best_runs(rows), []
+    screens = [r for r in rows if stage_of(r) == "screen"]
+    if screens:
+        cont = [r["name"] for r in rows if stage_of(r) == "full" and any(s["name"] == r["name"] for s in screens)]
+        out.append(f"- {len(screens)} grid runs screened at {_updates(rows, 'screen')} updates; continued to the "
+                   f"end: {', '.join(cont) or 'none yet'}")
     for a, r in best.items():
         out.append(f"- best {ARCH_NAMES[a]}: {100 * r['eval_acc']:.1f}% held-out MLM accuracy ({_setting(r)}, "
                    f"{r['update']:,} updates)")
@@ -168,44 +246,22 @@ def search_findings(rows: Sequence[Mapping]) -> str:
         (a, ra), (b, rb) = sorted(best.items(), key=lambda kv: -kv[1]["eval_acc"])
         out.append(f"- {ARCH_NAMES[a]} leads by {100 * (ra['eval_acc'] - rb['eval_acc']):.1f} points of MLM accuracy, "
                    "each encoder at its own best setting")
-    base = min(r["warmup"] for r in rows)
-    for a, r in best.items():
-        n = [_best_of(rows, arch=a, pre_norm=p, warmup=base) for p in (False, True)]
+    base, grid = min(r["warmup"] for r in rows), "screen" if screens else "full"
+    for a in [a for a in MLM_CLASSES if any(r["arch"] == a for r in rows)]:
+        n = [_best_of(rows, grid, arch=a, pre_norm=p, warmup=base) for p in (False, True)]
         if all(n):
             d = 100 * (n[0]["eval_acc"] - n[1]["eval_acc"])
             out.append(f"- {ARCH_NAMES[a]}: the best post-norm run is {abs(d):.1f} points "
-                       f"{'above' if d >= 0 else 'below'} the best pre-norm run (warmup {base})")
-        longer = [x for x in rows if x["arch"] == a and x["warmup"] != base and x.get("eval_acc") is not None]
-        g = _best_of(rows, arch=a, warmup=base)
-        for x in longer:
-            out.append(f"- {ARCH_NAMES[a]}, warmup {x['warmup']} instead of {base} at the best grid setting: "
-                       f"{100 * (x['eval_acc'] - g['eval_acc']):+.1f} points")
-    bad = [r["name"] for r in rows if r.get("diverged")]
-    out.append(f"- {len(bad)} of {len(rows)} runs diverged" + (f": {', '.join(bad)}" if bad else ""))
+                       f"{'above' if d >= 0 else 'below'} the best pre-norm run ({n[0]['update']:,} updates, "
+                       f"warmup {base})")
+        g = _best_of(rows, "full", arch=a, warmup=base)
+        for x in [x for x in rows if x["arch"] == a and x["warmup"] != base and x.get("eval_acc") is not None]:
+            if g: out.append(f"- {ARCH_NAMES[a]}, warmup {x['warmup']} instead of {base} at the best grid setting: "
+                             f"{100 * (x['eval_acc'] - g['eval_acc']):+.1f} points")
+    bad = sorted({r["name"] for r in rows if r.get("diverged")})
+    names = {r["name"] for r in rows}
+    out.append(f"- {len(bad)} of {len(names)} runs diverged" + (f": {', '.join(bad)}" if bad else ""))
     return "\n".join(out)
-
-# %% ../nbs/16_budget.ipynb #919214b7
-def run_settings(run_dir) -> dict:
-    "The PretrainConfig fields a pretraining run saved (run_config.json)."
-    p = Path(run_dir) / "run_config.json"
-    if not p.exists(): raise FileNotFoundError(f"{run_dir} holds no run_config.json: not a pretraining run folder")
-    return json.loads(p.read_text())
-
-def run_updates(run_dir) -> list[int]:
-    "The updates a run's checkpoints hold, ascending."
-    ckpts = Checkpoints(Path(run_dir) / "checkpoints", keep=run_settings(run_dir)["keep"])
-    try: return sorted(ckpts.all_steps())
-    finally: ckpts.close()
-
-def tokens_seen(run_dir, update: int) -> int:
-    "Tokens a run had trained on after `update` updates: update x batch x block length x accumulation."
-    s = run_settings(run_dir)
-    return update * s["batch_size"] * s["seq_len"] * s["grad_accum"]
-
-def eval_at(run_dir, update: int) -> float | None:
-    "The held-out MLM accuracy the run logged at `update` (None if it logged none there)."
-    recs = read_jsonl(Path(run_dir) / "metrics.jsonl")
-    return next((r["eval_acc"] for r in reversed(recs) if "eval_acc" in r and r["step"] == update), None)
 
 # %% ../nbs/16_budget.ipynb #613e7bd5
 def snapshot_model(run_dir, update: int, out_dir, arch: str) -> Path:
@@ -452,6 +508,8 @@ class BudgetConfig:
     archs: list = field(default_factory=lambda: ["bigs", "attention"], metadata=dict(choices=tuple(MLM_CLASSES)))
     search_lrs: list = field(default_factory=lambda: [3e-3, 1e-3, 3e-4, 1e-4])
     extra_warmups: list = field(default_factory=lambda: [500])
+    screen: int = 500
+    finalists: int = 1
     tasks: list = field(default_factory=lambda: ["order", "topic", "review"])
     updates: list = field(default_factory=lambda: [0, 250, 500, 1000, 2000])
     lrs: list = field(default_factory=lambda: [1e-3, 3e-3])
@@ -472,7 +530,8 @@ class BudgetConfig:
             v = getattr(self, name)
             if not v or not all(map(good, [v] if name == "stage" else v)):
                 raise ValueError(f"{name} must be {what}, got {v}")
-        if self.adapt_updates < 1: raise ValueError(f"adapt_updates must be at least 1, got {self.adapt_updates}")
+        for name, low in (("adapt_updates", 1), ("finalists", 1), ("screen", 0)):
+            if getattr(self, name) < low: raise ValueError(f"{name} must be at least {low}, got {getattr(self, name)}")
         self.demo_config()                                           # DemoConfig checks the finetuning settings
 
     def demo_config(self) -> DemoConfig:
@@ -490,6 +549,8 @@ BUDGET_HELP = MappingProxyType(dict(
     archs="encoders to search and to finetune", search_lrs="peak pretraining learning rates searched, each with both "
     "norm placements and warmup 100 (all else as `bigs pretrain`)",
     extra_warmups="warmups tried again at each encoder's best grid setting",
+    screen="grid runs stop at this update; only the best continue to the end (0: no screen, all run to the end)",
+    finalists="screened runs per encoder continued to the end",
     tasks="finetuning tasks of the curve: order, topic, review", updates="checkpoints to finetune from (0: scratch)",
     lrs="finetuning learning-rate grid, the same for every cell", seeds="finetuning seeds per learning rate",
     adapt_updates="updates of task-adaptive pretraining on the review task's training text",
@@ -526,7 +587,8 @@ def budget(cfg: BudgetConfig, devices=None, verbose: bool = True) -> dict:
     common = dict(lrs=cfg.lrs, seeds=cfg.seeds, out=out, cfg=demo_cfg, progress=cfg.progress, devices=devices)
     if cfg.stage in ("search", "all"):
         rows = pretrain_search(search_dir, cfg.archs, lrs=cfg.search_lrs, extra_warmups=cfg.extra_warmups,
-                               tokenizer=cfg.tokenizer, progress=cfg.progress)
+                               screen=cfg.screen or None, finalists=cfg.finalists, tokenizer=cfg.tokenizer,
+                               progress=cfg.progress)
         out.mkdir(parents=True, exist_ok=True)
         found["search"] = dict(rows=rows, search_dir=str(search_dir))
         (out / "search.json").write_text(json.dumps(found["search"], indent=1))
@@ -547,5 +609,8 @@ def budget_main(argv: Sequence[str] | None = None) -> int:
     try: cfg = BudgetConfig(**vars(args))
     except ValueError as e: budget_parser().error(str(e))
     enable_compile_cache()
-    budget(cfg)
+    try: budget(cfg)
+    except SearchStopped as e:
+        print(f"bigs budget: {e}", file=sys.stderr)
+        return 130
     return 0
