@@ -30,7 +30,8 @@ __all__ = ['MLM_CLASSES', 'ARCH_NAMES', 'SEARCH_RUN', 'BASELINE_NAMES', 'ADAPT_F
            'best_runs', 'pretrain_search', 'search_table', 'search_findings', 'snapshot_model', 'finetune_settings',
            'cell_key', 'finetune_cell', 'budget_curve', 'add_baselines', 'budget_results', 'budget_gains',
            'plot_budget', 'budget_table', 'budget_findings', 'budget_markdown', 'write_corpus', 'adaptive_pretrain',
-           'budget_adapt', 'BudgetConfig', 'budget_parser', 'search_best', 'budget', 'budget_main']
+           'budget_adapt', 'check_budget_config', 'BudgetConfig', 'budget_parser', 'search_best', 'budget',
+           'budget_main']
 
 # %% ../nbs/16_budget.ipynb #153cce8b
 MLM_CLASSES = {"bigs": BiGSForMaskedLM, "attention": AttentionMLM}
@@ -495,9 +496,23 @@ def budget_adapt(runs: Mapping[str, str | Path], out="runs/budget", updates: int
         append_jsonl(path, dict(cell, adapt_updates=r["update"], task_text_mlm_accuracy=r.get("eval_acc")))
     return budget_results(out)
 
-# %% ../nbs/16_budget.ipynb #c699c121
+# %% ../nbs/16_budget.ipynb #b5d1e0c2
 STAGES = ("search", "curve", "adapt", "all")
 
+def check_budget_config(cfg):
+    "Refuse bad `bigs budget` settings with one line that names the setting."
+    ok = dict(search_lrs=(lambda x: x > 0, "positive"), lrs=(lambda x: x > 0, "positive"),
+              updates=(lambda x: x >= 0, "at least 0"), extra_warmups=(lambda x: x >= 0, "at least 0"),
+              archs=(MLM_CLASSES.__contains__, "'bigs' or 'attention'"), stage=(STAGES.__contains__, STAGES))
+    for name, (good, what) in ok.items():
+        v = getattr(cfg, name)
+        if not v or not all(map(good, [v] if name == "stage" else v)):
+            raise ValueError(f"{name} must be {what}, got {v}")
+    for name, low in (("adapt_updates", 1), ("finalists", 1), ("screen", 0)):
+        if getattr(cfg, name) < low: raise ValueError(f"{name} must be at least {low}, got {getattr(cfg, name)}")
+    cfg.demo_config()                                                # DemoConfig checks the finetuning settings
+
+# %% ../nbs/16_budget.ipynb #c699c121
 @dataclass
 class BudgetConfig:
     "Settings of `bigs budget` (each is a flag)."
@@ -522,17 +537,7 @@ class BudgetConfig:
     max_length: int = 64
     progress: bool = True
 
-    def __post_init__(self):
-        ok = dict(search_lrs=(lambda x: x > 0, "positive"), lrs=(lambda x: x > 0, "positive"),
-                  updates=(lambda x: x >= 0, "at least 0"), extra_warmups=(lambda x: x >= 0, "at least 0"),
-                  archs=(MLM_CLASSES.__contains__, "'bigs' or 'attention'"), stage=(STAGES.__contains__, STAGES))
-        for name, (good, what) in ok.items():
-            v = getattr(self, name)
-            if not v or not all(map(good, [v] if name == "stage" else v)):
-                raise ValueError(f"{name} must be {what}, got {v}")
-        for name, low in (("adapt_updates", 1), ("finalists", 1), ("screen", 0)):
-            if getattr(self, name) < low: raise ValueError(f"{name} must be at least {low}, got {getattr(self, name)}")
-        self.demo_config()                                           # DemoConfig checks the finetuning settings
+    def __post_init__(self): check_budget_config(self)
 
     def demo_config(self) -> DemoConfig:
         "The finetuning settings of every cell (chapter 13's DemoConfig)."
