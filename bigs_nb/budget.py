@@ -158,7 +158,7 @@ def _top(rows: Sequence[Mapping], arch: str, k: int) -> list[dict]:
 
 def pretrain_search(out_dir, archs: Sequence[str] = ("bigs", "attention"), norms: Sequence[bool] = (False, True),
                     lrs: Sequence[float] = (3e-3, 1e-3, 3e-4, 1e-4), warmup: int = 100,
-                    extra_warmups: Sequence[int] = (500,), screen: int | None = 500, finalists: int = 1,
+                    extra_warmups: Sequence[int] = (500,), screen: int | None = 500, finalists: int = 2,
                     tokenizer=None, progress: bool = True, **pretrain_overrides) -> list[dict]:
     """The grid lr x encoder x norm at `warmup`, each run stopped at update `screen`; each encoder's `finalists`
     best screened runs continued to the end; then each encoder's best finished setting with each of `extra_warmups`.
@@ -524,7 +524,7 @@ class BudgetConfig:
     search_lrs: list = field(default_factory=lambda: [3e-3, 1e-3, 3e-4, 1e-4])
     extra_warmups: list = field(default_factory=lambda: [500])
     screen: int = 500
-    finalists: int = 1
+    finalists: int = 2
     tasks: list = field(default_factory=lambda: ["order", "topic", "review"])
     updates: list = field(default_factory=lambda: [0, 250, 500, 1000, 2000])
     lrs: list = field(default_factory=lambda: [1e-3, 3e-3])
