@@ -287,8 +287,8 @@ def snapshot_model(run_dir, update: int, out_dir, arch: str) -> Path:
 # %% ../nbs/16_budget.ipynb #8dead01e
 def finetune_settings(cfg: DemoConfig) -> dict:
     "The finetuning settings a cell depends on (the DemoConfig fields, less the task and where the demo writes)."
-    drop = {"output_dir", "pretrain_steps", "pretrain_seconds", "with_attention", "attention_pre_norm", "task",
-            "progress"}
+    drop = {"output_dir", "pretrain_steps", "pretrain_seconds", "with_attention", "attention_pre_norm",
+            "attention_lr", "task", "progress"}
     return {k: v for k, v in asdict(cfg).items() if k not in drop}
 
 def cell_key(r: Mapping) -> tuple: return (r["arch"], r["task"], r["update"], r["source"])

