@@ -591,13 +591,15 @@ def budget(cfg: BudgetConfig, devices=None, verbose: bool = True) -> dict:
     runs = search_best(search_dir, cfg.archs) if cfg.stage in ("curve", "adapt") else None   # refused early
     common = dict(lrs=cfg.lrs, seeds=cfg.seeds, out=out, cfg=demo_cfg, progress=cfg.progress, devices=devices)
     if cfg.stage in ("search", "all"):
-        rows = pretrain_search(search_dir, cfg.archs, lrs=cfg.search_lrs, extra_warmups=cfg.extra_warmups,
-                               screen=cfg.screen or None, finalists=cfg.finalists, tokenizer=cfg.tokenizer,
-                               progress=cfg.progress)
-        out.mkdir(parents=True, exist_ok=True)
-        found["search"] = dict(rows=rows, search_dir=str(search_dir))
+        try: rows, stopped = pretrain_search(search_dir, cfg.archs, lrs=cfg.search_lrs, extra_warmups=cfg.extra_warmups,
+                                             screen=cfg.screen or None, finalists=cfg.finalists,
+                                             tokenizer=cfg.tokenizer, progress=cfg.progress), None
+        except SearchStopped as e: rows, stopped = read_jsonl(search_dir / "search.jsonl"), str(e)
+        out.mkdir(parents=True, exist_ok=True)                      # a stopped search still writes what it has
+        found["search"] = dict(rows=rows, search_dir=str(search_dir), **({"stopped": stopped} if stopped else {}))
         (out / "search.json").write_text(json.dumps(found["search"], indent=1))
         if verbose: print(search_table(rows) + "\n\n" + search_findings(rows))
+        if stopped: raise SearchStopped(stopped)
     if cfg.stage != "search":
         runs = runs or search_best(search_dir, cfg.archs)
         if cfg.stage in ("curve", "all"): budget_curve(runs, cfg.tasks, cfg.updates, **common)
