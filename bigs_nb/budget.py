@@ -563,13 +563,13 @@ BUDGET_HELP = MappingProxyType(dict(
     test_size="test sentences (reported)", epochs="finetuning passes over the training sentences",
     max_length="tokens per sentence", progress="show progress bars"))
 
-BUDGET_TIME = ("Offline, resumable, on 2 CPU cores (times of an idle machine): --stage search is 16 grid runs "
-               "to update 500 (about 3 minutes each), each encoder's 2 best continued to 2,000 (about 9 minutes each) and 2 "
-               "runs with the longer warmup (about 12 minutes each), so about 2 hours; --stage curve is 30 cells (2 "
-               "encoders x 3 tasks x 5 budgets) of 6 finetuning runs, about 7 minutes a cell, so about 3.5 hours (with "
-               "--lrs 1e-3 --updates 0 500 2000: about an hour); --stage adapt is 2 runs of 1,000 updates (about 6 "
-               "minutes each, from the search's tokens/s) and 2 cells. What pretraining buys, by budget and task, for "
-               "BiGS and an attention encoder searched alike.")
+BUDGET_TIME = ("Offline, resumable, on 2 CPU cores (times of an idle machine): --stage search is 16 grid runs to "
+               "update 500 (about 3 minutes each), each encoder's 2 best continued to 2,000 (about 9 minutes each) "
+               "and 2 runs with the longer warmup (about 12 minutes each), so about 2 hours; --stage curve is 30 "
+               "cells (2 encoders x 3 tasks x 5 budgets) of 6 finetuning runs, about 7 minutes a cell, so about 3.5 "
+               "hours (with --lrs 1e-3 --updates 0 500 2000: about an hour); --stage adapt is 2 runs of 1,000 "
+               "updates (about 6 minutes each, from the search's tokens/s) and 2 cells. What pretraining buys, by "
+               "budget and task, for BiGS and an attention encoder searched alike.")
 
 def budget_parser() -> argparse.ArgumentParser:
     "The argument parser of `bigs budget`: one flag per BudgetConfig field."
