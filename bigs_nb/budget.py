@@ -128,7 +128,7 @@ def search_run(out_dir, arch: str, pre_norm: bool, lr: float, warmup: int, token
                                                        f"{cfg.steps} does not hold")
         logged = eval_record(cfg.output_dir, until)
         if logged: return _row(*cell, eval_acc=logged["eval_acc"], eval_loss=logged["eval_loss"], update=until)
-        start = max(run_updates(cfg.output_dir), default=0) if Path(cfg.output_dir, "run_config.json").exists() else 0
+        start = max(run_updates(cfg.output_dir), default=0)           # [] before the run's first checkpoint
         if start >= until: raise ValueError(f"{cfg.output_dir} is past update {until} and logged no evaluation there")
         cfg = dataclasses.replace(cfg, stop_after=until - start)
     try: r = pretrain(cfg, model_class=MLM_CLASSES[arch])
@@ -220,7 +220,8 @@ def search_table(rows: Sequence[Mapping]) -> str:
                                            else _acc(got["full"]))
             cells.append(" → ".join(parts))
         lines.append(f"| {lr:g} | {w} | " + " | ".join(cells) + " |")
-    screened = f"after {_updates(rows, 'screen')} updates (the screen), → " if _updates(rows, "screen") else ""
+    screen = _updates(rows, "screen")
+    screened = f"after {screen} updates (the screen), → " if screen else ""
     return (f"Held-out MLM accuracy (%) {screened}after {_updates(rows, 'full')} updates\n\n" + "\n".join(lines))
 
 # %% ../nbs/16_budget.ipynb #0b62b9da
