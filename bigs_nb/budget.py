@@ -6,8 +6,8 @@ Docs: https://bigs-nb.github.io/bigs_nb/budget.html.md"""
 
 # %% ../nbs/16_budget.ipynb #3d7157bb
 from __future__ import annotations
-import argparse, dataclasses, json, os, shutil, sys, time
-from dataclasses import dataclass, field, asdict
+import dataclasses, json, os, shutil, time
+from dataclasses import asdict
 from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping, Sequence
@@ -18,20 +18,17 @@ from tqdm.auto import tqdm
 from .modules import BiGSConfig
 from .model import BiGSForMaskedLM, save_pretrained
 from .hub import load_tokenizer
-from .train import (Checkpoints, HelpFormatter, PretrainConfig, add_config_flags, enable_compile_cache,
-                           prepare_data, pretrain)
+from .train import Checkpoints, PretrainConfig, prepare_data, pretrain
 from .demo import (AttentionMLM, DemoConfig, demo_data, run_arm, summarize_arm, task_baselines,
                           review_pretrain_text)
 
 # %% auto #0
-__all__ = ['MLM_CLASSES', 'ARCH_NAMES', 'SEARCH_RUN', 'BASELINE_NAMES', 'ADAPT_FIELDS', 'STAGES', 'BUDGET_HELP', 'BUDGET_TIME',
-           'search_name', 'read_jsonl', 'append_jsonl', 'search_tokenizer', 'search_config', 'run_settings',
-           'run_updates', 'tokens_seen', 'eval_record', 'eval_at', 'SearchStopped', 'search_run', 'stage_of',
-           'best_runs', 'pretrain_search', 'search_table', 'search_findings', 'snapshot_model', 'finetune_settings',
-           'cell_key', 'finetune_cell', 'budget_curve', 'add_baselines', 'budget_results', 'budget_gains',
-           'plot_budget', 'budget_table', 'budget_findings', 'budget_markdown', 'write_corpus', 'adaptive_pretrain',
-           'budget_adapt', 'check_budget_config', 'BudgetConfig', 'budget_parser', 'search_best', 'budget',
-           'budget_main']
+__all__ = ['MLM_CLASSES', 'ARCH_NAMES', 'SEARCH_RUN', 'BASELINE_NAMES', 'ADAPT_FIELDS', 'search_name', 'read_jsonl',
+           'append_jsonl', 'search_tokenizer', 'search_config', 'run_settings', 'run_updates', 'tokens_seen',
+           'eval_record', 'eval_at', 'SearchStopped', 'search_run', 'stage_of', 'best_runs', 'pretrain_search',
+           'search_table', 'search_findings', 'snapshot_model', 'finetune_settings', 'cell_key', 'finetune_cell',
+           'budget_curve', 'add_baselines', 'budget_results', 'budget_gains', 'plot_budget', 'budget_table',
+           'budget_findings', 'budget_markdown', 'write_corpus', 'adaptive_pretrain', 'budget_adapt']
 
 # %% ../nbs/16_budget.ipynb #153cce8b
 MLM_CLASSES = {"bigs": BiGSForMaskedLM, "attention": AttentionMLM}
@@ -496,131 +493,3 @@ def budget_adapt(runs: Mapping[str, str | Path], out="runs/budget", updates: int
                              None, devices)
         append_jsonl(path, dict(cell, adapt_updates=r["update"], task_text_mlm_accuracy=r.get("eval_acc")))
     return budget_results(out)
-
-# %% ../nbs/16_budget.ipynb #b5d1e0c2
-STAGES = ("search", "curve", "adapt", "all")
-
-def check_budget_config(cfg):
-    "Refuse bad `bigs budget` settings with one line that names the setting."
-    ok = dict(search_lrs=(lambda x: x > 0, "positive"), lrs=(lambda x: x > 0, "positive"),
-              updates=(lambda x: x >= 0, "at least 0"), extra_warmups=(lambda x: x >= 0, "at least 0"),
-              archs=(MLM_CLASSES.__contains__, "'bigs' or 'attention'"), stage=(STAGES.__contains__, STAGES))
-    for name, (good, what) in ok.items():
-        v = getattr(cfg, name)
-        if not v or not all(map(good, [v] if name == "stage" else v)):
-            raise ValueError(f"{name} must be {what}, got {v}")
-    for name, low in (("adapt_updates", 1), ("finalists", 1), ("screen", 0)):
-        if getattr(cfg, name) < low: raise ValueError(f"{name} must be at least {low}, got {getattr(cfg, name)}")
-    cfg.demo_config()                                                # DemoConfig checks the finetuning settings
-
-# %% ../nbs/16_budget.ipynb #c699c121
-@dataclass
-class BudgetConfig:
-    "Settings of `bigs budget` (each is a flag)."
-    output_dir: str = "runs/budget"
-    stage: str = field(default="all", metadata=dict(choices=STAGES))
-    search_dir: str | None = None
-    tokenizer: str | None = None
-    archs: list = field(default_factory=lambda: ["bigs", "attention"], metadata=dict(choices=tuple(MLM_CLASSES)))
-    search_lrs: list = field(default_factory=lambda: [3e-3, 1e-3, 3e-4, 1e-4])
-    extra_warmups: list = field(default_factory=lambda: [500])
-    screen: int = 500
-    finalists: int = 2
-    tasks: list = field(default_factory=lambda: ["order", "topic", "review"])
-    updates: list = field(default_factory=lambda: [0, 250, 500, 1000, 2000])
-    lrs: list = field(default_factory=lambda: [1e-3, 3e-3])
-    seeds: list = field(default_factory=lambda: [0, 1, 2])
-    adapt_updates: int = 1000
-    train_size: int = 1000
-    validation_size: int = 500
-    test_size: int = 1000
-    epochs: float = 5.0
-    max_length: int = 64
-    progress: bool = True
-
-    def __post_init__(self): check_budget_config(self)
-
-    def demo_config(self) -> DemoConfig:
-        "The finetuning settings of every cell (chapter 13's DemoConfig)."
-        return DemoConfig(task=self.tasks[0], train_size=self.train_size, validation_size=self.validation_size,
-                          test_size=self.test_size, lrs=list(self.lrs), seeds=list(self.seeds), epochs=self.epochs,
-                          max_length=self.max_length)
-
-# %% ../nbs/16_budget.ipynb #fd7b5b68
-BUDGET_HELP = MappingProxyType(dict(
-    output_dir="folder for budget.jsonl, the snapshots, the task-adaptive runs, search.json, budget.json, budget.png",
-    stage="search (pretraining grid), curve (finetune along the best runs), adapt (task-adaptive), or all",
-    search_dir="folder of the search runs and search.jsonl (default: OUTPUT_DIR/search)",
-    tokenizer="tokenizer of every search run (default: one trained once on the corpus)",
-    archs="encoders to search and to finetune", search_lrs="peak pretraining learning rates searched, each with both "
-    "norm placements and warmup 100 (all else as `bigs pretrain`)",
-    extra_warmups="warmups tried again at each encoder's best grid setting",
-    screen="grid runs stop at this update; only the best continue to the end (0: no screen, all run to the end)",
-    finalists="screened runs per encoder continued to the end",
-    tasks="finetuning tasks of the curve: order, topic, review", updates="checkpoints to finetune from (0: scratch)",
-    lrs="finetuning learning-rate grid, the same for every cell", seeds="finetuning seeds per learning rate",
-    adapt_updates="updates of task-adaptive pretraining on the review task's training text",
-    train_size="labelled training sentences per task", validation_size="validation sentences (choose the lr)",
-    test_size="test sentences (reported)", epochs="finetuning passes over the training sentences",
-    max_length="tokens per sentence", progress="show progress bars"))
-
-BUDGET_TIME = ("Offline, resumable, on 2 CPU cores (times of an idle machine): --stage search is 16 grid runs to "
-               "update 500 (about 3 minutes each), each encoder's 2 best continued to 2,000 (about 9 minutes each) "
-               "and 2 runs with the longer warmup (about 12 minutes each), so about 2 hours; --stage curve is 30 "
-               "cells (2 encoders x 3 tasks x 5 budgets) of 6 finetuning runs, about 7 minutes a cell, so about 3.5 "
-               "hours (with --lrs 1e-3 --updates 0 500 2000: about an hour); --stage adapt is 2 runs of 1,000 "
-               "updates (about 6 minutes each, from the search's tokens/s) and 2 cells. What pretraining buys, by "
-               "budget and task, for BiGS and an attention encoder searched alike.")
-
-def budget_parser() -> argparse.ArgumentParser:
-    "The argument parser of `bigs budget`: one flag per BudgetConfig field."
-    p = argparse.ArgumentParser(prog="bigs budget", formatter_class=HelpFormatter, description=BUDGET_TIME)
-    return add_config_flags(p, BudgetConfig, BUDGET_HELP)
-
-# %% ../nbs/16_budget.ipynb #950fa185
-def search_best(search_dir, archs: Sequence[str]) -> dict:
-    "{encoder: run folder} of each encoder's best finished search run; an error naming what is missing."
-    best = best_runs(read_jsonl(Path(search_dir) / "search.jsonl"))
-    missing = [a for a in archs if a not in best]
-    if missing: raise FileNotFoundError(f"no finished search run of {', '.join(missing)} in {search_dir}: run "
-                                        "`bigs budget --stage search` first (or give --search-dir)")
-    return {a: Path(search_dir) / best[a]["name"] for a in archs}
-
-# %% ../nbs/16_budget.ipynb #15455262
-def budget(cfg: BudgetConfig, devices=None, verbose: bool = True) -> dict:
-    "Run the stages `cfg.stage` names; write search.json, budget.json and budget.png; returns what they hold."
-    out, search_dir = Path(cfg.output_dir), Path(cfg.search_dir or Path(cfg.output_dir) / "search")
-    demo_cfg, found = cfg.demo_config(), {}
-    runs = search_best(search_dir, cfg.archs) if cfg.stage in ("curve", "adapt") else None   # refused early
-    common = dict(lrs=cfg.lrs, seeds=cfg.seeds, out=out, cfg=demo_cfg, progress=cfg.progress, devices=devices)
-    if cfg.stage in ("search", "all"):
-        try: rows, stopped = pretrain_search(search_dir, cfg.archs, lrs=cfg.search_lrs, extra_warmups=cfg.extra_warmups,
-                                             screen=cfg.screen or None, finalists=cfg.finalists,
-                                             tokenizer=cfg.tokenizer, progress=cfg.progress), None
-        except SearchStopped as e: rows, stopped = read_jsonl(search_dir / "search.jsonl"), str(e)
-        out.mkdir(parents=True, exist_ok=True)                      # a stopped search still writes what it has
-        found["search"] = dict(rows=rows, search_dir=str(search_dir), **({"stopped": stopped} if stopped else {}))
-        (out / "search.json").write_text(json.dumps(found["search"], indent=1))
-        if verbose: print(search_table(rows) + "\n\n" + search_findings(rows))
-        if stopped: raise SearchStopped(stopped)
-    if cfg.stage != "search":
-        runs = runs or search_best(search_dir, cfg.archs)
-        if cfg.stage in ("curve", "all"): budget_curve(runs, cfg.tasks, cfg.updates, **common)
-        if cfg.stage in ("adapt", "all"): budget_adapt(runs, updates=cfg.adapt_updates, **common)
-        found["budget"] = dict(budget_results(out), runs={a: str(r) for a, r in runs.items()}, settings=asdict(cfg))
-        (out / "budget.json").write_text(json.dumps(found["budget"], indent=1))
-        plot_budget(found["budget"], out / "budget.png")
-        if verbose: print(budget_markdown(found["budget"]) + f"\n\nfigure: {out / 'budget.png'}")
-    return found
-
-def budget_main(argv: Sequence[str] | None = None) -> int:
-    "Entry point of `bigs budget`."
-    args = budget_parser().parse_args(argv)
-    try: cfg = BudgetConfig(**vars(args))
-    except ValueError as e: budget_parser().error(str(e))
-    enable_compile_cache()
-    try: budget(cfg)
-    except SearchStopped as e:
-        print(f"bigs budget: {e}", file=sys.stderr)
-        return 130
-    return 0

@@ -20,14 +20,15 @@ COMMANDS = {
         "MLM pretraining (default: a small BiGS on the BBC News articles, offline)",
     ),
     "finetune": ("bigs_nb.glue", "finetune_main", "finetune on a GLUE task or the offline BBC task"),
-    "demo": ("bigs_nb.demo", "demo_main", "offline end to end: pretrain, finetune, compare with training from scratch"),
+    "demo": ("bigs_nb.experiments", "demo_main",
+             "offline end to end: pretrain, finetune, compare with training from scratch"),
     "bench": (
         "bigs_nb.bench",
         "bench_main",
         "tokens/s and memory of BiGS vs an attention encoder vs the reference code paths",
     ),
     "fill-mask": ("bigs_nb.hub", "fill_mask_main", "top predictions for each [MASK] in a sentence"),
-    "budget": ("bigs_nb.budget", "budget_main",
+    "budget": ("bigs_nb.experiments", "budget_main",
                "what pretraining buys: the fair search, the budget curve, task-adaptive"),
 }
 

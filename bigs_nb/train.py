@@ -366,13 +366,18 @@ class Checkpoints:
         if not steps: raise FileNotFoundError(f"no checkpoint in {self.directory}")
         return restore_newest(self, jax.tree.map(self.ocp.utils.to_shape_dtype_struct, state), steps, step is None)
 
-    def restore_raw(self, step: int | None = None) -> tuple[dict, dict]:
-        "Restore checkpoint `step` (default latest) as saved, without a template (arrays on the default device)."
-        step = self.latest_step() if step is None else step
-        if step is None: raise FileNotFoundError(f"no checkpoint in {self.directory}")
-        with quiet_orbax(): meta = self.ocp.StandardCheckpointHandler().metadata(self.directory / str(step) / "state")
-        here = jax.sharding.SingleDeviceSharding(jax.local_devices()[0])
-        return self.read(step, jax.tree.map(lambda m: jax.ShapeDtypeStruct(m.shape, m.dtype, sharding=here), meta))
+
+# %% ../nbs/10_train.ipynb #4e9f9b92
+def _restore_raw(self: Checkpoints, step: int | None = None) -> tuple[dict, dict]:
+    "Restore checkpoint `step` (default latest) as saved, without a template (arrays on the default device)."
+    step = self.latest_step() if step is None else step
+    if step is None: raise FileNotFoundError(f"no checkpoint in {self.directory}")
+    with quiet_orbax(): meta = self.ocp.StandardCheckpointHandler().metadata(self.directory / str(step) / "state")
+    here = jax.sharding.SingleDeviceSharding(jax.local_devices()[0])
+    return self.read(step, jax.tree.map(lambda m: jax.ShapeDtypeStruct(m.shape, m.dtype, sharding=here), meta))
+
+Checkpoints.restore_raw = _restore_raw
+
 
 # %% ../nbs/10_train.ipynb #13fba477
 def set_aside(ckpts: Checkpoints, steps: list[int]):
@@ -535,7 +540,7 @@ def _text_data(cfg: PretrainConfig, out_dir: Path, vocab_size: int | None) -> di
     eval_docs = [d for i, d in enumerate(docs) if every and i % every == 0]
     tok = _run_tokenizer(cfg, out_dir, train_docs, vocab_size)
     kw = dict(max_predictions=cfg.max_predictions, mask_prob=cfg.mask_prob)
-    blocks = pack_blocks(train_docs, tok, cfg.seq_len)
+    blocks = pack_blocks(train_docs, tok, cfg.seq_len, progress=cfg.progress)
     train = MLMDataset.from_tokenizer(blocks, tok, seed=cfg.seed, **kw)
     ev = (MLMDataset.from_tokenizer(pack_blocks(eval_docs, tok, cfg.seq_len), tok, seed=cfg.seed + 1, **kw)
           if eval_docs else None)
