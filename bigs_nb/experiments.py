@@ -156,9 +156,9 @@ DEMO_HELP = MappingProxyType(dict(
 def demo_parser() -> argparse.ArgumentParser:
     "The argument parser of `bigs demo`: one flag per DemoConfig field (chapter 10's `add_config_flags`)."
     p = argparse.ArgumentParser(prog="bigs demo", description=(
-        "Offline, about 10 minutes on 2 CPU cores (15 with --with-attention): pretrain the default small BiGS "
-        "on BBC News, finetune it on sentences from held-out articles (were two words swapped? or: which topic?) "
-        "or on critics' snippets (fresh or rotten?), "
+        "Offline, about 15 minutes on 2 CPU cores (twice the work with --with-attention): pretrain the default "
+        "small BiGS on BBC News, finetune it on sentences from held-out articles (were two words swapped? or: which "
+        "topic?) or on critics' snippets (fresh or rotten?), "
         "and compare with the same model from scratch (and with an attention encoder pretrained the same way)."),
         formatter_class=HelpFormatter)
     return add_config_flags(p, DemoConfig, DEMO_HELP)
