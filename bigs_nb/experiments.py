@@ -23,8 +23,9 @@ from .budget import (MLM_CLASSES, SearchStopped, best_runs, budget_adapt, budget
 
 # %% auto #0
 __all__ = ['ARM_COLORS', 'DEMO_HELP', 'STAGES', 'BUDGET_HELP', 'BUDGET_TIME', 'pretrain_configs', 'pretrain_arms', 'demo',
-           'format_demo', 'plot_demo', 'demo_parser', 'demo_main', 'pretrain_efficiency', 'write_sst2_files',
-           'check_budget_config', 'BudgetConfig', 'budget_parser', 'search_best', 'budget', 'budget_main']
+           'format_demo', 'plot_demo', 'demo_parser', 'parse_config', 'demo_main', 'pretrain_efficiency',
+           'write_sst2_files', 'check_budget_config', 'BudgetConfig', 'budget_parser', 'search_best', 'budget',
+           'budget_main']
 
 # %% ../nbs/17_experiments.ipynb #991e7c0d
 def pretrain_configs(cfg: DemoConfig, pretrain_cfg: PretrainConfig | None = None) -> dict:
@@ -163,11 +164,15 @@ def demo_parser() -> argparse.ArgumentParser:
         formatter_class=HelpFormatter)
     return add_config_flags(p, DemoConfig, DEMO_HELP)
 
+def parse_config(parser: argparse.ArgumentParser, config_class, argv: Sequence[str] | None):
+    "`argv` parsed into `config_class`; a setting its checks refuse becomes a one-line usage error (exit status 2)."
+    args = parser.parse_args(argv)
+    try: return config_class(**vars(args))
+    except ValueError as e: parser.error(str(e))
+
 def demo_main(argv: Sequence[str] | None = None) -> int:
     "Entry point of `bigs demo`."
-    args = demo_parser().parse_args(argv)
-    try: cfg = DemoConfig(**vars(args))
-    except ValueError as e: demo_parser().error(str(e))
+    cfg = parse_config(demo_parser(), DemoConfig, argv)
     enable_compile_cache()
     demo(cfg)
     return 0
@@ -323,9 +328,7 @@ def budget(cfg: BudgetConfig, devices=None, verbose: bool = True) -> dict:
 
 def budget_main(argv: Sequence[str] | None = None) -> int:
     "Entry point of `bigs budget`."
-    args = budget_parser().parse_args(argv)
-    try: cfg = BudgetConfig(**vars(args))
-    except ValueError as e: budget_parser().error(str(e))
+    cfg = parse_config(budget_parser(), BudgetConfig, argv)
     enable_compile_cache()
     try: budget(cfg)
     except SearchStopped as e:
