@@ -286,7 +286,7 @@ def snapshot_model(run_dir, update: int, out_dir, arch: str) -> Path:
 def finetune_settings(cfg: DemoConfig) -> dict:
     "The finetuning settings a cell depends on (the DemoConfig fields, less the task and where the demo writes)."
     drop = {"output_dir", "pretrain_steps", "pretrain_seconds", "with_attention", "attention_pre_norm",
-            "attention_lr", "task", "progress"}
+            "attention_lr", "attention_warmup", "task", "progress"}
     return {k: v for k, v in asdict(cfg).items() if k not in drop}
 
 def cell_key(r: Mapping) -> tuple: return (r["arch"], r["task"], r["update"], r["source"])
@@ -300,12 +300,21 @@ def finetune_cell(arch: str, task: str, update: int, model_dir, data: tuple, cfg
                 settings=finetune_settings(cfg), **summarize_arm(runs), runs=runs, seconds=time.time() - t)
 
 # %% ../nbs/16_budget.ipynb #60db8dfa
+def _made_from(r: Mapping, runs: Mapping) -> bool:
+    "Whether the cell `r` was finetuned from the run `runs` names for its encoder (a cell keeps its run's name)."
+    return r["arch"] in runs and r.get("run") == Path(runs[r["arch"]]).name
+
+def _done_cells(path, runs: Mapping) -> dict:
+    "{cell_key: row} of the cells in the results file made from `runs`; a cell from another run is not done."
+    return {cell_key(r): r for r in read_jsonl(path) if "arch" in r and _made_from(r, runs)}
+
 def _check_cells(runs: Mapping, tasks, updates, cfg: DemoConfig, done: Mapping):
     "Refuse a curve that cannot be made, before any training."
     for t in tasks: dataclasses.replace(cfg, task=t)                 # DemoConfig refuses an unknown task
     for arch, run in runs.items():
         if arch not in MLM_CLASSES: raise ValueError(f"unknown encoder {arch!r}: choose from {', '.join(MLM_CLASSES)}")
-        missing = sorted(set(updates) - {0} - set(run_updates(run)))
+        todo = {u for u in updates if u and any((arch, t, u, "search") not in done for t in tasks)}
+        missing = sorted(todo - set(run_updates(run) if todo else ()))     # a run whose cells are done is not read
         if missing: raise ValueError(f"{run} has no checkpoint at updates {missing}; it has {run_updates(run)}")
     other = [k for k, r in done.items() if r["settings"] != finetune_settings(cfg)]
     if other: raise ValueError(f"the results file holds cells made with other finetuning settings ({other[0]}); "
@@ -319,7 +328,7 @@ def budget_curve(runs: Mapping[str, str | Path], tasks: Sequence[str] = ("order"
     cfg = dataclasses.replace(cfg or DemoConfig(), lrs=list(lrs), seeds=list(seeds), progress=progress)
     out = Path(out)
     path = out / "budget.jsonl"
-    done = {cell_key(r): r for r in read_jsonl(path) if "arch" in r}
+    done = _done_cells(path, runs)
     _check_cells(runs, tasks, updates, cfg, done)
     cells = [(a, t, u) for t in tasks for a in runs for u in updates if (a, t, u, "search") not in done]
     data = {t: demo_data(dataclasses.replace(cfg, task=t)) for t in dict.fromkeys(t for _, t, _ in cells)}
@@ -328,9 +337,9 @@ def budget_curve(runs: Mapping[str, str | Path], tasks: Sequence[str] = ("order"
     for a, t, u in tqdm(cells, desc="budget curve", unit="cell", disable=not progress):
         run = Path(runs[a])
         model_dir = run / "model" if u == 0 else snapshot_model(run, u, out / "snapshots" / f"{run.name}_{u}", a)
-        append_jsonl(path, finetune_cell(a, t, u, model_dir, data[t], cfg, "search", tokens_seen(run, u),
-                                         eval_at(run, u) if u else None, devices))
-    return budget_results(out)
+        append_jsonl(path, dict(finetune_cell(a, t, u, model_dir, data[t], cfg, "search", tokens_seen(run, u),
+                                              eval_at(run, u) if u else None, devices), run=run.name))
+    return budget_results(out, runs)
 
 # %% ../nbs/16_budget.ipynb #7f7e24a1
 def add_baselines(path, tasks: Sequence[str], cfg: DemoConfig):
@@ -341,10 +350,10 @@ def add_baselines(path, tasks: Sequence[str], cfg: DemoConfig):
             c = dataclasses.replace(cfg, task=t)
             append_jsonl(path, dict(task=t, baselines=task_baselines(t, c.train_size, c.validation_size, c.test_size)))
 
-def budget_results(out) -> dict:
-    "What a budget run has written to out/budget.jsonl: its cells and each task's baselines."
+def budget_results(out, runs: Mapping | None = None) -> dict:
+    "What out/budget.jsonl holds: its cells (with `runs`: those made from these runs) and each task's baselines."
     recs = read_jsonl(Path(out) / "budget.jsonl")
-    return dict(cells=[r for r in recs if "arch" in r],
+    return dict(cells=[r for r in recs if "arch" in r and (runs is None or _made_from(r, runs))],
                 baselines={r["task"]: r["baselines"] for r in recs if "baselines" in r})
 
 # %% ../nbs/16_budget.ipynb #b07914d3
@@ -479,17 +488,20 @@ def budget_adapt(runs: Mapping[str, str | Path], out="runs/budget", updates: int
     cfg = dataclasses.replace(cfg or DemoConfig(), lrs=list(lrs), seeds=list(seeds), progress=progress)
     out = Path(out)
     path = out / "budget.jsonl"
-    done = {cell_key(r): r for r in read_jsonl(path) if "arch" in r}
+    done = _done_cells(path, runs)
     _check_cells(runs, (task,), (), cfg, done)
     data = demo_data(dataclasses.replace(cfg, task=task))           # bad sizes fail here, before any training
     out.mkdir(parents=True, exist_ok=True)
     add_baselines(path, (task,), cfg)
     for arch, run in tqdm(runs.items(), desc="task-adaptive", unit="encoder", disable=not progress):
-        run, last = Path(run), run_updates(run)[-1]
-        if (arch, task, last + updates, "adaptive") in done: continue
+        run = Path(run)
+        if any(c["source"] == "adaptive" and c["adapt_updates"] == updates and cell_key(c)[:2] == (arch, task)
+               for c in done.values()): continue
+        last = run_updates(run)[-1]
         r = adaptive_pretrain(run, out / f"adapt_{run.name}", arch, updates, texts, progress, **overrides)
         tokens = tokens_seen(run, last) + tokens_seen(r["output_dir"], r["update"])
         cell = finetune_cell(arch, task, last + r["update"], r["model_dir"], data, cfg, "adaptive", tokens,
                              None, devices)
-        append_jsonl(path, dict(cell, adapt_updates=r["update"], task_text_mlm_accuracy=r.get("eval_acc")))
-    return budget_results(out)
+        append_jsonl(path, dict(cell, adapt_updates=r["update"], task_text_mlm_accuracy=r.get("eval_acc"),
+                                run=run.name))
+    return budget_results(out, runs)

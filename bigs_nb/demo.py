@@ -291,6 +291,7 @@ class DemoConfig:
     with_attention: bool = False             # also pretrain and finetune the attention encoder
     attention_pre_norm: bool = True          # the attention encoder's norm placement (BiGS: post-norm, chapter 06)
     attention_lr: float | None = 1e-3        # its peak pretraining lr (chapter 16's search); None: BiGS's
+    attention_warmup: int | None = 100       # its warmup updates (the same search); None: BiGS's
     task: str = "order"                      # 'order' (word order), 'topic' or 'review'
     train_size: int = 1000
     validation_size: int = 500
@@ -314,6 +315,8 @@ class DemoConfig:
                              f"{self.pretrain_steps}: without pretraining there is nothing to compare with scratch")
         if self.attention_lr is not None and not self.attention_lr > 0:
             raise ValueError(f"attention_lr must be positive (or unset), got {self.attention_lr}")
+        if self.attention_warmup is not None and self.attention_warmup < 0:
+            raise ValueError(f"attention_warmup must be 0 or more (or unset), got {self.attention_warmup}")
         if self.pretrain_seconds is not None and not self.pretrain_seconds > 0:
             raise ValueError(f"pretrain_seconds must be positive (or unset), got {self.pretrain_seconds}")
         if self.task not in DEMO_TASKS:

