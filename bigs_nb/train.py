@@ -172,12 +172,20 @@ class _ListFlag(argparse.Action):
         current = getattr(namespace, self.dest)
         setattr(namespace, self.dest, (current if current is not self.default else []) + list(values))
 
+def _or_none(base):
+    "A flag type that also reads `none`: the unset value of a field that may be None but defaults to a value."
+    def parse(text: str): return None if text.lower() == "none" else base(text)
+    parse.__name__ = base.__name__                   # argparse names it in its error: "invalid float value"
+    return parse
+
 def _flag_type(f: dataclasses.Field, default):
-    "The argparse type of a field: `metadata['type']`, a list's element type, else float, int or str by annotation."
+    """The argparse type of a field: `metadata['type']`, a list's element type, else float, int or str by annotation
+    (which also reads `none` where the field may be None and its default is not)."""
     if "type" in f.metadata: return f.metadata["type"]
     if isinstance(default, list): return type(default[0]) if default else str
     t = str(f.type)
-    return float if "float" in t else int if "int" in t else str
+    base = float if "float" in t else int if "int" in t else str
+    return _or_none(base) if "None" in t and default is not None else base
 
 def add_config_flags(parser, cls, helps: Mapping[str, str]):
     """One flag per field of the dataclass `cls`, `--field-name`, with `helps[name]` as its help: bools (None: unset)
@@ -208,12 +216,13 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
 # %% ../nbs/10_train.ipynb #2311e463
 def config_flags(cfg) -> list[str]:
     """The command-line flags that give the dataclass `cfg` (one per field that differs from its default; a None
-    where the default is not None has no flag and is left out)."""
+    where the default is not None is `--x none`)."""
     out = []
     for f in dataclasses.fields(cfg):
         v, flag = getattr(cfg, f.name), "--" + f.name.replace("_", "-")
-        if v == (f.default_factory() if f.default is dataclasses.MISSING else f.default) or v is None: continue
-        if isinstance(v, bool): out.append(flag if v else "--no-" + flag[2:])
+        if v == (f.default_factory() if f.default is dataclasses.MISSING else f.default): continue
+        if v is None: out += [] if isinstance(f.default, bool) else [flag, "none"]   # a bool flag has no unset value
+        elif isinstance(v, bool): out.append(flag if v else "--no-" + flag[2:])
         elif isinstance(v, list): out += [flag, *map(str, v)]
         else: out += [flag, str(v)]
     return out
