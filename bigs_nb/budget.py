@@ -308,6 +308,7 @@ def _done_cells(path, runs: Mapping) -> dict:
     "{cell_key: row} of the cells in the results file made from `runs`; a cell from another run is not done."
     return {cell_key(r): r for r in read_jsonl(path) if "arch" in r and _made_from(r, runs)}
 
+# %% ../nbs/16_budget.ipynb #8165e94e
 def _check_cells(runs: Mapping, tasks, updates, cfg: DemoConfig, done: Mapping):
     "Refuse a curve that cannot be made, before any training."
     for t in tasks: dataclasses.replace(cfg, task=t)                 # DemoConfig refuses an unknown task

@@ -313,12 +313,10 @@ class DemoConfig:
         if self.pretrain_steps is not None and not self.pretrain_steps >= 1:
             raise ValueError(f"pretrain_steps must be at least 1 (leave it unset for the `bigs pretrain` default), got "
                              f"{self.pretrain_steps}: without pretraining there is nothing to compare with scratch")
-        if self.attention_lr is not None and not self.attention_lr > 0:
-            raise ValueError(f"attention_lr must be positive (or unset), got {self.attention_lr}")
-        if self.attention_warmup is not None and self.attention_warmup < 0:
-            raise ValueError(f"attention_warmup must be 0 or more (or unset), got {self.attention_warmup}")
-        if self.pretrain_seconds is not None and not self.pretrain_seconds > 0:
-            raise ValueError(f"pretrain_seconds must be positive (or unset), got {self.pretrain_seconds}")
+        for name, what, ok in (("attention_lr", "positive", lambda v: v > 0), ("pretrain_seconds", "positive",
+                               lambda v: v > 0), ("attention_warmup", "0 or more", lambda v: v >= 0)):
+            if getattr(self, name) is not None and not ok(getattr(self, name)):
+                raise ValueError(f"{name} must be {what} (or unset), got {getattr(self, name)}")
         if self.task not in DEMO_TASKS:
             raise ValueError(f"unknown demo task {self.task!r}: choose one of {', '.join(DEMO_TASKS)}")
         if self.train_size < self.batch_size:
