@@ -1,4 +1,4 @@
-"""Tokens per second, peak memory, compile time and FLOP efficiency of BiGS against an attention encoder of the same size and against BiGS run the reference way, for L from 128 to 8192; the `bigs bench` command.
+"""Tokens per second, peak memory, compile time, FLOP efficiency, page faults and a roofline of BiGS against an attention encoder of the same size and against BiGS run the reference way, for L from 128 to 8192; the `bigs bench` command.
 
 Docs: https://bigs-nb.github.io/bigs_nb/bench.html.md"""
 
@@ -11,6 +11,7 @@ import dataclasses
 import json
 import math
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -37,14 +38,16 @@ from .train import HelpFormatter, PretrainConfig, add_config_flags, make_mesh, s
 
 # %% auto #0
 __all__ = ['BENCH_MODES', 'TABLE_HEADER', 'DEVICE_PEAK_TFLOPS', 'BENCH_HELP', 'fft_flops', 'conv_flops_per_token',
-           'layer_flops_per_token', 'model_flops_per_token', 'matmul_flops_per_s', 'num_attention_heads',
-           'AttentionBlock', 'AttentionEncoder', 'AttentionForMaskedLM', 'make_mlm_batch', 'Candidate', 'bench_loss',
-           'bench_optimizer', 'peak_memory_bytes', 'available_memory_bytes', 'measure', 'with_length',
-           'attention_candidate', 'bigs_candidate', 'set_matmul_frac', 'run_bench', 'format_row', 'format_table',
-           'find_record', 'bench_targets', 'format_targets', 'bench_markdown', 'targets_markdown', 'bench_run_markdown',
-           'plot_bench', 'device_peak_flops', 'set_mfu', 'conv_rule_check', 'format_accelerator', 'accelerator_flags',
-           'bench_pretrain_step', 'BenchConfig', 'bench_parser', 'bench_main', 'time_interleaved', 'profile_train_step',
-           'profile_roofline', 'format_profile', 'compare_train_steps']
+           'layer_flops_per_token', 'model_flops_per_token', 'matmul_flops_per_s', 'memory_bytes_per_s', 'hlo_dims',
+           'hlo_shape_bytes', 'parse_hlo', 'hlo_op_costs', 'hlo_roofline', 'num_attention_heads', 'AttentionBlock',
+           'AttentionEncoder', 'AttentionForMaskedLM', 'make_mlm_batch', 'Candidate', 'bench_loss', 'bench_optimizer',
+           'peak_memory_bytes', 'available_memory_bytes', 'allocator_name', 'release_free_memory', 'minor_page_faults',
+           'measure', 'with_length', 'attention_candidate', 'bigs_candidate', 'set_matmul_frac', 'set_roofline',
+           'run_bench', 'format_row', 'format_table', 'find_record', 'bench_targets', 'target_limits', 'format_targets',
+           'bench_markdown', 'targets_markdown', 'bench_run_markdown', 'plot_bench', 'device_peak_flops', 'set_mfu',
+           'conv_rule_check', 'format_accelerator', 'accelerator_flags', 'bench_pretrain_step', 'BenchConfig',
+           'bench_parser', 'bench_main', 'time_interleaved', 'profile_train_step', 'format_profile',
+           'compare_train_steps']
 
 # %% ../nbs/12_bench.ipynb #2566f1f8
 def fft_flops(n: int) -> float:
@@ -85,6 +88,81 @@ def matmul_flops_per_s(n: int = 2048, dtype=jnp.float32, repeats: int = 10) -> f
     best = min(time_calls(f, a, b, jnp.zeros((n, n), dtype), repeats=repeats, warmup=1, feed=reuse))
     return 2.0 * n ** 3 / best
 
+
+# %% ../nbs/12_bench.ipynb #f2e54955
+def memory_bytes_per_s(mbytes: int = 256, repeats: int = 5) -> float:
+    "Measured bytes/s of one elementwise pass (read and write) over a large float32 array, into its donated buffer."
+    n = mbytes * 2**20 // 4
+    f = jax.jit(lambda x: x * 0.5 + 1.0, donate_argnums=0)
+    best = min(time_calls(f, jnp.zeros((n,), jnp.float32), repeats=repeats, warmup=1, feed=lambda out, args: (out,)))
+    return 2 * 4 * n / best
+
+# %% ../nbs/12_bench.ipynb #157072c1
+_HLO_DTYPE_BYTES = {"pred": 1, "s8": 1, "u8": 1, "f16": 2, "bf16": 2, "s16": 2, "u16": 2, "f32": 4, "s32": 4,
+                    "u32": 4, "f64": 8, "s64": 8, "u64": 8, "c64": 8, "c128": 16}
+_HLO_INSTRUCTION = re.compile(r"^\s*(?:ROOT\s+)?%?([\w.\-]+)\s*=\s*(\(.*?\)|\S+)\s+([\w\-]+)\((.*)$")
+
+def hlo_dims(shape: str) -> list[int]:
+    "The dimensions of an (array) HLO shape such as 'f32[8192,256]{1,0}'."
+    m = re.search(r"\[([\d,]*)\]", shape)
+    return [int(d) for d in m.group(1).split(",") if d] if m else []
+
+def hlo_shape_bytes(shape: str) -> int:
+    "Bytes of an HLO shape: an array 'f32[8192,256]{1,0}' or a tuple of them."
+    return sum(_HLO_DTYPE_BYTES.get(t, 4) * math.prod(int(d) for d in dims.split(",") if d)
+               for t, dims in re.findall(r"\b([a-z]+\d*)\[([\d,]*)\]", shape))
+
+def parse_hlo(text: str) -> dict:
+    "{computation: {instruction: (shape, opcode, operand names, line)}} of an HLO module's text; the entry is 'ENTRY'."
+    comps, cur = {}, None
+    for line in text.splitlines():
+        if line[:1] not in ("", " ") and line.rstrip().endswith("{"):
+            cur = comps.setdefault("ENTRY" if line.startswith("ENTRY") else line.split()[0].lstrip("%"), {})
+        elif cur is not None and (m := _HLO_INSTRUCTION.match(line)):
+            name, shape, opcode, rest = m.groups()
+            cur[name] = (shape, opcode, re.findall(r"%([\w.\-]+)", rest.split("), ")[0]), line)
+    return comps
+
+# %% ../nbs/12_bench.ipynb #e2df036f
+def _instruction_flops(comp: dict, ins: tuple) -> float:
+    "FLOPs of one dot (2 per multiply-add) or FFT instruction, its operand looked up in its computation; else 0."
+    shape, opcode, operands, line = ins
+    arg = hlo_dims(comp[operands[0]][0]) if operands and operands[0] in comp else []
+    if opcode == "dot":
+        k = re.search(r"lhs_contracting_dims=\{([\d,]*)\}", line)
+        return 2.0 * math.prod(hlo_dims(shape)) * math.prod(arg[int(i)] for i in k.group(1).split(",") if i)
+    if opcode == "fft" and (n := re.search(r"fft_length=\{(\d+)", line)):     # n-point FFTs over the rows
+        n, kind = int(n.group(1)), re.search(r"fft_type=(\w+)", line).group(1)
+        rows = max(math.prod(hlo_dims(shape)), math.prod(arg)) / n
+        return (1 if kind in ("RFFT", "IRFFT") else 2) * fft_flops(n) * rows    # complex: twice a real one
+    return 0.0
+
+def _called_flops(comps: dict, line: str, depth: int = 0) -> float:
+    "FLOPs of the computations an instruction calls (a fusion's body; a loop body once)."
+    called = re.findall(r"(?:calls|to_apply|body)=%([\w.\-]+)", line)
+    return sum(_instruction_flops(comps[c], ins) + _called_flops(comps, ins[3], depth + 1)
+               for c in called if c in comps and depth < 8 for ins in comps[c].values())
+
+_NO_DATA = ("parameter", "constant", "bitcast", "tuple", "get-tuple-element")
+
+def hlo_op_costs(text: str) -> list[tuple[float, int]]:
+    "(FLOPs, bytes read and written) of every top-level op of a compiled program's HLO text."
+    comps = parse_hlo(text)
+    entry, costs = comps["ENTRY"], []
+    for name, ins in entry.items():
+        if ins[1] in _NO_DATA: continue
+        flops = _instruction_flops(entry, ins) + _called_flops(comps, ins[3])
+        costs.append((flops, hlo_shape_bytes(ins[0]) + sum(hlo_shape_bytes(entry[o][0]) for o in ins[2] if o in entry)))
+    return costs
+
+# %% ../nbs/12_bench.ipynb #bebc5a31
+def hlo_roofline(costs, peak_flops: float, bytes_per_s: float) -> dict:
+    """The step's floor from `hlo_op_costs`: each op at the larger of FLOPs / peak and bytes / bandwidth, summed;
+    split into the compute-bound ops' part and the memory-bound ops' part (seconds)."""
+    compute = sum(f / peak_flops for f, b in costs if f / peak_flops >= b / bytes_per_s)
+    memory = sum(b / bytes_per_s for f, b in costs if f / peak_flops < b / bytes_per_s)
+    return dict(roofline_s=compute + memory, compute_s=compute, memory_s=memory,
+                flops=sum(f for f, _ in costs), bytes=sum(b for _, b in costs))
 
 # %% ../nbs/12_bench.ipynb #30932229
 def num_attention_heads(hidden_size: int) -> int:
@@ -226,20 +304,46 @@ def available_memory_bytes() -> int | None:
         pass
     return None
 
+# %% ../nbs/12_bench.ipynb #fb26df4c
+def allocator_name() -> str:
+    "'tcmalloc' if this process has it loaded, else 'system malloc' (read from /proc/self/maps)."
+    try:
+        with open("/proc/self/maps") as f: return "tcmalloc" if "tcmalloc" in f.read() else "system malloc"
+    except OSError: return "system malloc"
+
+def release_free_memory():
+    "Hand the memory the allocator keeps for reuse back to the system: tcmalloc's free pages, or glibc's malloc_trim."
+    import ctypes
+    lib = ctypes.CDLL(None)
+    if hasattr(lib, "MallocExtension_ReleaseFreeMemory"): lib.MallocExtension_ReleaseFreeMemory()
+    elif hasattr(lib, "malloc_trim"): lib.malloc_trim(0)
+
 # %% ../nbs/12_bench.ipynb #01661d0b
+def minor_page_faults() -> int | None:
+    "Minor page faults of this process so far: a first write to a page the kernel must zero (None off Unix)."
+    try: import resource
+    except ImportError: return None
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
 def measure(fn: Callable, args: tuple, tokens: int, steps: int = 3, warmup: int = 1, donate: tuple = (),
             threaded: bool = False, memory_headroom: float = 0.9) -> dict:
     """Compile fn(*args), check its memory, time `steps` calls after `warmup` (`threaded`: fn returns (state, ...)
-    and each call's state feeds the next): dict of seconds and bytes."""
+    and each call's state feeds the next): seconds, bytes, page faults per timed call."""
     t0 = time.perf_counter()
     compiled = jax.jit(fn, donate_argnums=donate).lower(*args).compile()
     rec = dict(compile_s=time.perf_counter() - t0, peak_bytes=peak_memory_bytes(compiled))
     free = available_memory_bytes()
     if rec["peak_bytes"] and free and rec["peak_bytes"] > memory_headroom * free:
         return dict(rec, status=f"skipped: needs {rec['peak_bytes'] / 2**30:.1f} GiB, {free / 2**30:.1f} GiB free")
+    rec["hlo_ops"] = hlo_op_costs(compiled.as_text())    # what each op must compute and move: its roofline
     feed = (lambda out, args: (out[0], *args[1:])) if threaded else None
-    step_s = statistics.median(time_calls(compiled, *args, repeats=steps, warmup=warmup, feed=feed))
-    return dict(rec, step_s=step_s, tok_s=tokens / step_s, status="ok")
+    for _ in range(warmup):                               # untimed, and left out of the page-fault count
+        out = jax.block_until_ready(compiled(*args))
+        args = feed(out, args) if feed else args
+    faults = minor_page_faults()
+    step_s = statistics.median(time_calls(compiled, *args, repeats=steps, feed=feed))
+    faults = None if faults is None else (minor_page_faults() - faults) / steps
+    return dict(rec, step_s=step_s, tok_s=tokens / step_s, faults_per_step=faults, status="ok")
 
 
 # %% ../nbs/12_bench.ipynb #a2150d50
@@ -321,6 +425,17 @@ def set_matmul_frac(records: list[dict], peak_flops: float | None) -> list[dict]
             r["matmul_frac"] = r["flops_per_token"] * r["tok_s"] / peak_flops
     return records
 
+def set_roofline(records: list[dict], peak_flops: float | None, bytes_per_s: float | None) -> list[dict]:
+    """Set each timed record's roofline (`hlo_roofline` of its ops: roofline_s, its compute and memory parts) and
+    roof_frac, the roofline over the measured step; the per-op costs are dropped. Returns records."""
+    for r in records:
+        costs = r.pop("hlo_ops", None)
+        if costs and peak_flops and bytes_per_s and "step_s" in r:
+            roof = hlo_roofline(costs, peak_flops, bytes_per_s)
+            r.update(roofline_s=roof["roofline_s"], roof_compute_s=roof["compute_s"], roof_memory_s=roof["memory_s"],
+                     roof_frac=roof["roofline_s"] / r["step_s"])
+    return records
+
 # %% ../nbs/12_bench.ipynb #3ea86f8e
 def run_bench(candidates: list[Candidate], config, lengths=(128, 512, 1024, 2048, 4096, 8192), tokens: int = 8192,
               modes=BENCH_MODES, steps: int = 3, warmup: int = 1, masked_frac: float = 0.15,
@@ -349,13 +464,14 @@ def run_bench(candidates: list[Candidate], config, lengths=(128, 512, 1024, 2048
                     tqdm.write(format_row(r))
                 bar.update()
             del built
+            release_free_memory()              # what this model's steps kept for reuse is not the next one's
         jax.clear_caches()
     bar.close()
     return records
 
 # %% ../nbs/12_bench.ipynb #d32d87a3
 TABLE_HEADER = (f"{'model':<10}{'mode':<8}{'L':>6}{'batch':>6}{'tok/s':>10}{'step ms':>10}{'peak MiB':>10}"
-                f"{'compile s':>10}{'MFLOP/tok':>10}{'%matmul':>8}  status")
+                f"{'compile s':>10}{'MFLOP/tok':>10}{'%matmul':>8}{'kfault':>8}{'%roof':>7}  status")
 
 # %% ../nbs/12_bench.ipynb #929c9d10
 def format_row(r: dict) -> str:
@@ -363,7 +479,9 @@ def format_row(r: dict) -> str:
     nan = float("nan")
     return (f"{r['model']:<10}{r['mode']:<8}{r['L']:>6}{r['batch']:>6}{r.get('tok_s', nan):>10.0f}"
             f"{1e3 * r.get('step_s', nan):>10.1f}{(r['peak_bytes'] or 0) / 2**20:>10.0f}{r['compile_s']:>10.1f}"
-            f"{r['flops_per_token'] / 1e6:>10.1f}{100 * r.get('matmul_frac', nan):>8.1f}  {r['status']}")
+            f"{r['flops_per_token'] / 1e6:>10.1f}{100 * r.get('matmul_frac', nan):>8.1f}"
+            f"{(r.get('faults_per_step') if r.get('faults_per_step') is not None else nan) / 1e3:>8.1f}"
+            f"{100 * r.get('roof_frac', nan):>7.1f}  {r['status']}")
 
 # %% ../nbs/12_bench.ipynb #97690da3
 def format_table(records: list[dict]) -> str:
@@ -404,9 +522,25 @@ def bench_targets(records: list[dict], efficiency: dict | None = None) -> list[t
     return out
 
 # %% ../nbs/12_bench.ipynb #afa09ed1
-def format_targets(targets: list[tuple]) -> str:
-    "Text lines for bench_targets output."
-    return "\n".join(f"{'-' if v is None else format(v, '.2f'):>7}  {goal:<7} {met:<6} {name}"
+def target_limits(records: list[dict], efficiency: dict | None = None) -> dict:
+    """{target name: the best its measured value could be with BiGS at its roofline and the other side as measured}:
+    bigs / X at length L is X's step time over BiGS's roofline; the efficiency probe's is %matmul x step / roofline."""
+    out = {}
+    for other, Ls in (("bigs-ref", (128, 1024, 8192)), ("attention", (128, 1024, 4096, 8192))):
+        for L in Ls:
+            b, o = find_record(records, "bigs", "train", L), find_record(records, other, "train", L)
+            if b and o and b.get("roofline_s"):
+                out[f"train L={L}, bigs / {other} tok/s"] = o["step_s"] / b["roofline_s"]
+    if efficiency and efficiency.get("roofline_s") and efficiency.get("matmul_frac"):
+        out["train H=768 I=3072 L=512, fraction of fp32 matmul throughput"] = (
+            efficiency["matmul_frac"] * efficiency["step_s"] / efficiency["roofline_s"])
+    return out
+
+def format_targets(targets: list[tuple], limits: dict | None = None) -> str:
+    "Text lines for bench_targets output, with each target's limit (`target_limits`) where there is one."
+    limits = limits or {}
+    return "\n".join(f"{'-' if v is None else format(v, '.2f'):>7}  {goal:<7} {met:<6} "
+                     f"{'-' if limits.get(name) is None else format(limits[name], '.2f'):>6}  {name}"
                      for name, v, goal, met in targets)
 
 # %% ../nbs/12_bench.ipynb #863859e5
@@ -435,29 +569,35 @@ def bench_markdown(records: list[dict]) -> str:
     return "\n".join("| " + " | ".join(r) + " |" for r in table)
 
 # %% ../nbs/12_bench.ipynb #58012482
-def targets_markdown(targets: list) -> str:
-    "bench_targets rows as a markdown table with each target's margin (+: met with room, -: short)."
-    lines = ["| target | measured | goal | verdict | margin |", "|---|---|---|---|---|"]
+def targets_markdown(targets: list, limits: dict | None = None) -> str:
+    """bench_targets rows as a markdown table with each target's margin (+: met with room, -: short) and, given
+    `target_limits`, its limit with BiGS at its roofline."""
+    head = "| target | measured | goal | verdict | margin |" + (" limit |" if limits else "")
+    lines = [head, "|---" * head.count(" |") + "|"]
     for name, v, goal, met in targets:
         op, g = goal.split()
         margin = "" if v is None else f"{(v / float(g) if op == '>=' else float(g) / v) - 1:+.0%}"
-        lines.append(f"| {name} | {_num(v, '{:.2f}')} | {goal} | {met} | {margin} |")
+        limit = f" {_num(limits.get(name), '{:.2f}')} |" if limits else ""
+        lines.append(f"| {name} | {_num(v, '{:.2f}')} | {goal} | {met} | {margin} |{limit}")
     return "\n".join(lines)
 
 # %% ../nbs/12_bench.ipynb #8c341ba6
 def bench_run_markdown(result: dict) -> str:
     "A `bigs bench --json` file as markdown: machine and settings, the table, the efficiency probe, the targets."
     s, eff = result["settings"], result.get("efficiency")
-    probes = " and ".join(f"{p / 1e9:.1f}" for p in result["matmul_probes"])
+    probes = " and ".join(f"{p / 1e9:.1f}" for p in result["matmul_probes"]) + " GFLOP/s"
+    if result.get("bandwidth_probes"):      # runs before the roofline have no memory probe
+        probes += "; memory probes " + " and ".join(f"{p / 1e9:.1f}" for p in result["bandwidth_probes"]) + " GB/s"
     out = [f"{result['device']}, {s['dtype']}, H={s['hidden']}, I={s['intermediate']}, {s['layers']} layers, "
            f"V={s['vocab']}, L in {', '.join(map(str, s['lengths']))}, modes {', '.join(s['modes'])}, {s['tokens']:,} "
            f"tokens per step, median of {s['steps']} timed steps; matmul probes "
-           f"{probes} GFLOP/s; {result['seconds']:.0f} s in all.", "", bench_markdown(result["records"]), ""]
+           f"{probes}; allocator: {result.get('allocator', 'not recorded')}; {result['seconds']:.0f} s in all.", "",
+           bench_markdown(result["records"]), ""]
     if eff and eff.get("status") == "ok":
         out += [f"Efficiency probe (H=768, I=3072, {s['eff_layers']} layers, L=512, {s['eff_tokens']:,} tokens per "
                 f"step): {eff['tok_s']:,.0f} tokens/s, {eff['flops_per_token'] / 1e6:.1f} MFLOP per token, "
                 f"{100 * eff['matmul_frac']:.1f}% of the larger matmul probe.", ""]
-    return "\n".join(out + [targets_markdown(result["targets"])])
+    return "\n".join(out + [targets_markdown(result["targets"], result.get("limits"))])
 
 # %% ../nbs/12_bench.ipynb #337a9a37
 def plot_bench(records: list[dict], hidden_size: int, mode: str = "train"):
@@ -738,35 +878,38 @@ def _efficiency_probe(s: SimpleNamespace, peak: float) -> dict:
 def _bench_measure(s: SimpleNamespace) -> dict:
     "Probe the matmul rate, run the grid (and the efficiency probe), probe again; the records with their fractions."
     a, dev = s.args, jax.devices()[0]
-    peak = matmul_flops_per_s(a.matmul_n, s.dtype)
+    peak, bw = matmul_flops_per_s(a.matmul_n, s.dtype), memory_bytes_per_s()
     print(f"device: {dev.platform} {dev.device_kind} x{jax.device_count()}, {os.cpu_count()} CPU cores; "
-          f"{a.dtype} matmul ({a.matmul_n}^3): {peak / 1e9:.1f} GFLOP/s (probed again at the end)")
+          f"{a.dtype} matmul ({a.matmul_n}^3): {peak / 1e9:.1f} GFLOP/s, memory {bw / 1e9:.1f} GB/s (both probed "
+          f"again at the end); allocator: {allocator_name()}")
     print(f"H={a.hidden} I={a.intermediate} layers={a.layers} V={a.vocab} tokens/step={s.tokens} steps={s.steps} "
           f"warmup={a.warmup} options={s.options}")
     records = run_bench(_candidates(a.models, s.config, s.dtype, s.options), s.config, s.lengths, s.tokens, s.modes,
                         s.steps, a.warmup, peak_flops=peak, progress=a.progress)
     eff = _efficiency_probe(s, peak) if s.efficiency else None
-    probes = [peak, matmul_flops_per_s(a.matmul_n, s.dtype)]
-    peak = max(probes)                          # a busy moment lowers a probe; never divide by the low one
+    probes, bws = [peak, matmul_flops_per_s(a.matmul_n, s.dtype)], [bw, memory_bytes_per_s()]
+    peak, bw = max(probes), max(bws)            # a busy moment lowers a probe; never divide by the low one
     device_peak = a.peak_tflops * 1e12 if a.peak_tflops else device_peak_flops(dev.device_kind)
     set_matmul_frac(records + ([eff] if eff else []), peak)
     set_mfu(records + ([eff] if eff else []), device_peak)
+    set_roofline(records + ([eff] if eff else []), peak, bw)
     conv_rows = conv_rule_check(s.lengths, s.tokens, a.hidden) if a.conv_check else None
     return dict(peak_flops=peak, matmul_probes=probes, device=f"{dev.platform} {dev.device_kind}", records=records,
-                efficiency=eff, targets=bench_targets(records, eff), device_peak_flops=device_peak,
+                allocator=allocator_name(), bandwidth=bw, bandwidth_probes=bws, efficiency=eff,
+                targets=bench_targets(records, eff), limits=target_limits(records, eff), device_peak_flops=device_peak,
                 conv_check=conv_rows)
 
 def _bench_print(s: SimpleNamespace, r: dict):
     "The table, the efficiency probe, the targets and (on an accelerator, or when asked) the accelerator check."
     a = s.args
-    print(f"matmul probes: {', '.join(f'{p / 1e9:.1f}' for p in r['matmul_probes'])} GFLOP/s; %matmul below uses "
-          "the larger")
+    print(f"matmul probes: {', '.join(f'{p / 1e9:.1f}' for p in r['matmul_probes'])} GFLOP/s, memory probes: "
+          f"{', '.join(f'{p / 1e9:.1f}' for p in r['bandwidth_probes'])} GB/s; %matmul and %roof below use the larger")
     print(format_table(r["records"]))
     if r["efficiency"]:
         print(f"efficiency probe (H=768 I=3072 layers={a.eff_layers} L=512 tokens/step={a.eff_tokens}):")
         print(format_table([r["efficiency"]]))
-    print("targets (measured, goal, verdict):")
-    print(format_targets(r["targets"]))
+    print("targets (measured, goal, verdict, limit: the best with BiGS at its roofline and the other as measured):")
+    print(format_targets(r["targets"], r["limits"]))
     device_peak = r["device_peak_flops"]
     if a.accelerator or r["conv_check"] or device_peak:
         print(f"accelerator check ({a.dtype}, MFU against {device_peak / 1e12:.4g} TFLOP/s):" if device_peak
@@ -895,26 +1038,14 @@ def profile_train_step(config, L: int = 128, tokens: int = 8192, rounds: int = 3
     return out
 
 # %% ../nbs/12_bench.ipynb #54c1f93a
-def profile_roofline(d: dict, peak_flops: float) -> dict:
-    "For one arch of `profile_train_step`: now and best-case %matmul, matmul share of the step and their rate."
-    matmul_ms = 1e3 * d["matmul_flops"] / (1e9 * d["matmul_gflops"])
-    best_ms = d["step_ms"] - matmul_ms + 1e3 * d["matmul_flops"] / peak_flops
-    model = d["flops_per_token"] * d["tokens"]                    # model FLOPs of one step
-    return dict(matmul_share=matmul_ms / d["step_ms"], matmul_rate=1e9 * d["matmul_gflops"] / peak_flops,
-                now=model / (1e-3 * d["step_ms"]) / peak_flops, best=model / (1e-3 * best_ms) / peak_flops,
-                best_step_ms=best_ms)
-
 def format_profile(prof: dict, peak_flops: float | None = None) -> str:
-    "`profile_train_step`'s result as a table: ms per step and share of each part, then the roofline per arch."
+    "`profile_train_step`'s result as a table: ms per step and share of each part; the matmuls' rate against a probe."
     lines = []
     for arch, d in prof.items():
-        lines.append(f"{arch}: train step {d['step_ms']:.1f} ms, dense matmuls at {d['matmul_gflops']:.1f} GFLOP/s")
+        rate = f" ({100 * 1e9 * d['matmul_gflops'] / peak_flops:.0f}% of the probe)" if peak_flops else ""
+        lines.append(f"{arch}: train step {d['step_ms']:.1f} ms, dense matmuls at {d['matmul_gflops']:.1f} GFLOP/s"
+                     + rate)
         lines += [f"  {k:<52}{v:>9.1f} ms{100 * v / d['step_ms']:>7.1f}%" for k, v in d["parts"].items()]
-        if peak_flops:
-            r = profile_roofline(d, peak_flops)
-            lines.append(f"  roofline: matmuls {100 * r['matmul_share']:.0f}% of the step at "
-                         f"{100 * r['matmul_rate']:.0f}% of the probe; %matmul now {100 * r['now']:.0f}, "
-                         f"at most {100 * r['best']:.0f} with the rest as is")
     return "\n".join(lines)
 
 # %% ../nbs/12_bench.ipynb #0de95a65
