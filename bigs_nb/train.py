@@ -30,10 +30,11 @@ __all__ = ['LAUNCH_ENV', 'STOP_REASONS', 'LAUNCH_HELP', 'RESUME_FREE', 'RESUME_R
            'maybe_initialize_distributed', 'lead_first', 'process_sum', 'agree_stop', 'add_config_flags',
            'HelpFormatter', 'config_flags', 'LaunchFlags', 'add_launch_flags', 'pop_launch_flags', 'CheckpointMismatch',
            'CheckpointDamaged', 'debug_mode', 'quiet_orbax', 'saved_param_shapes', 'check_fits', 'state_digest',
-           'check_digest', 'Checkpoints', 'set_aside', 'restore_newest', 'PretrainData', 'PretrainModel',
-           'PretrainOptim', 'PretrainConfig', 'Subset', 'prepare_data', 'plot_metrics', 'check_pretrain_config',
-           'resume_changes', 'PretrainRun', 'setup_pretrain', 'StopSignals', 'train_loop', 'finish_pretrain',
-           'pretrain', 'FolderBusy', 'lock_folder', 'folder_lock', 'pretrain_parser', 'pretrain_main', 'launch_local']
+           'check_digest', 'Checkpoints', 'drop_orbax_unraisable', 'set_aside', 'restore_newest', 'PretrainData',
+           'PretrainModel', 'PretrainOptim', 'PretrainConfig', 'Subset', 'prepare_data', 'plot_metrics',
+           'check_pretrain_config', 'resume_changes', 'PretrainRun', 'setup_pretrain', 'StopSignals', 'train_loop',
+           'finish_pretrain', 'pretrain', 'FolderBusy', 'lock_folder', 'folder_lock', 'pretrain_parser',
+           'pretrain_main', 'launch_local']
 
 # %% ../nbs/10_train.ipynb #76c2cdfe
 def enable_compile_cache(path: str | Path | None = None) -> Path:
@@ -388,6 +389,22 @@ def _restore_raw(self: Checkpoints, step: int | None = None) -> tuple[dict, dict
 Checkpoints.restore_raw = _restore_raw
 
 
+# %% ../nbs/10_train.ipynb #c5418a78
+def _from_orbax(u) -> bool:
+    "Was this unraisable exception (sys.unraisablehook's argument) raised inside orbax or tensorstore?"
+    import traceback
+    return any(s in f.filename for f in traceback.extract_tb(u.exc_traceback) for s in ("orbax", "tensorstore"))
+
+def drop_orbax_unraisable():
+    """From now on, an exception raised inside orbax that Python can only print as "Exception ignored" (the reads
+    of a damaged checkpoint that orbax abandons and collects later) prints nothing, unless `debug_mode()`."""
+    if debug_mode() or getattr(sys.unraisablehook, "drops_orbax", False): return
+    hook = sys.unraisablehook
+    def quiet(u):
+        if not _from_orbax(u): hook(u)
+    quiet.drops_orbax = True
+    sys.unraisablehook = quiet
+
 # %% ../nbs/10_train.ipynb #13fba477
 def set_aside(ckpts: Checkpoints, steps: list[int]):
     "Rename unreadable step folders to `<step>.unreadable` (kept for a look; no longer a step), then reload."
@@ -413,6 +430,7 @@ def restore_newest(ckpts: Checkpoints, abstract: dict, steps: list[int], fall_ba
         except CheckpointMismatch: raise
         except Exception as e:
             if not fall_back: raise
+            drop_orbax_unraisable()            # its abandoned reads would print their tracebacks when collected
             damaged[s] = (str(e) if isinstance(e, CheckpointDamaged) else f"{ckpts.directory / str(s)} cannot be read "
                           f"({type(e).__name__}: {(str(e).strip().splitlines() or [''])[0][:100]})")
             continue
