@@ -899,6 +899,7 @@ def _bench_measure(s: SimpleNamespace) -> dict:
                 targets=bench_targets(records, eff), limits=target_limits(records, eff), device_peak_flops=device_peak,
                 conv_check=conv_rows)
 
+# %% ../nbs/12_bench.ipynb #790142ca
 def _bench_print(s: SimpleNamespace, r: dict):
     "The table, the efficiency probe, the targets and (on an accelerator, or when asked) the accelerator check."
     a = s.args
