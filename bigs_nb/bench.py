@@ -39,11 +39,12 @@ from .train import HelpFormatter, PretrainConfig, add_config_flags, make_mesh, s
 # %% auto #0
 __all__ = ['BENCH_MODES', 'TABLE_HEADER', 'DEVICE_PEAK_TFLOPS', 'BENCH_HELP', 'fft_flops', 'conv_flops_per_token',
            'layer_flops_per_token', 'model_flops_per_token', 'matmul_flops_per_s', 'memory_bytes_per_s', 'hlo_dims',
-           'hlo_shape_bytes', 'parse_hlo', 'hlo_op_costs', 'hlo_roofline', 'num_attention_heads', 'AttentionBlock',
-           'AttentionEncoder', 'AttentionForMaskedLM', 'make_mlm_batch', 'Candidate', 'bench_loss', 'bench_optimizer',
-           'peak_memory_bytes', 'available_memory_bytes', 'allocator_name', 'release_free_memory', 'minor_page_faults',
-           'measure', 'with_length', 'attention_candidate', 'bigs_candidate', 'set_matmul_frac', 'set_roofline',
-           'run_bench', 'format_row', 'format_table', 'find_record', 'bench_targets', 'target_limits', 'format_targets',
+           'hlo_shape_bytes', 'parse_hlo', 'hlo_op_costs', 'hlo_roofline', 'fft_flops_per_s', 'fft_rates_text',
+           'probe_fft_rates', 'num_attention_heads', 'AttentionBlock', 'AttentionEncoder', 'AttentionForMaskedLM',
+           'make_mlm_batch', 'Candidate', 'bench_loss', 'bench_optimizer', 'peak_memory_bytes',
+           'available_memory_bytes', 'allocator_name', 'release_free_memory', 'minor_page_faults', 'measure',
+           'with_length', 'attention_candidate', 'bigs_candidate', 'set_matmul_frac', 'set_roofline', 'run_bench',
+           'format_row', 'format_table', 'find_record', 'bench_targets', 'target_limits', 'format_targets',
            'bench_markdown', 'targets_markdown', 'bench_run_markdown', 'plot_bench', 'device_peak_flops', 'set_mfu',
            'conv_rule_check', 'format_accelerator', 'accelerator_flags', 'bench_pretrain_step', 'BenchConfig',
            'bench_parser', 'bench_main', 'time_interleaved', 'profile_train_step', 'format_profile',
@@ -145,24 +146,52 @@ def _called_flops(comps: dict, line: str, depth: int = 0) -> float:
 
 _NO_DATA = ("parameter", "constant", "bitcast", "tuple", "get-tuple-element")
 
-def hlo_op_costs(text: str) -> list[tuple[float, int]]:
-    "(FLOPs, bytes read and written) of every top-level op of a compiled program's HLO text."
+def hlo_op_costs(text: str) -> list[tuple[float, int, int]]:
+    "(FLOPs, bytes read and written, FFT length or 0) of every top-level op of a compiled program's HLO text."
     comps = parse_hlo(text)
     entry, costs = comps["ENTRY"], []
     for name, ins in entry.items():
         if ins[1] in _NO_DATA: continue
         flops = _instruction_flops(entry, ins) + _called_flops(comps, ins[3])
-        costs.append((flops, hlo_shape_bytes(ins[0]) + sum(hlo_shape_bytes(entry[o][0]) for o in ins[2] if o in entry)))
+        n = re.search(r"fft_length=\{(\d+)", ins[3]) if ins[1] == "fft" else None
+        costs.append((flops, hlo_shape_bytes(ins[0]) + sum(hlo_shape_bytes(entry[o][0]) for o in ins[2] if o in entry),
+                      int(n.group(1)) if n else 0))
     return costs
 
 # %% ../nbs/12_bench.ipynb #bebc5a31
-def hlo_roofline(costs, peak_flops: float, bytes_per_s: float) -> dict:
-    """The step's floor from `hlo_op_costs`: each op at the larger of FLOPs / peak and bytes / bandwidth, summed;
-    split into the compute-bound ops' part and the memory-bound ops' part (seconds)."""
-    compute = sum(f / peak_flops for f, b in costs if f / peak_flops >= b / bytes_per_s)
-    memory = sum(b / bytes_per_s for f, b in costs if f / peak_flops < b / bytes_per_s)
-    return dict(roofline_s=compute + memory, compute_s=compute, memory_s=memory,
-                flops=sum(f for f, _ in costs), bytes=sum(b for _, b in costs))
+def hlo_roofline(costs, peak_flops: float, bytes_per_s: float, fft_rates: dict | None = None) -> dict:
+    """The step's floor from `hlo_op_costs`: each op at the larger of FLOPs / rate and bytes / bandwidth, summed; the
+    rate is the matmul probe's, or for an FFT op of length n `fft_rates[n]` where given. Split into the parts of
+    compute-bound ops, compute-bound FFTs and memory-bound ops (seconds)."""
+    parts = dict(compute_s=0.0, fft_s=0.0, memory_s=0.0)
+    for f, b, n in costs:
+        fft = bool(n) and n in (fft_rates or {})
+        t = f / (fft_rates[n] if fft else peak_flops)
+        if t >= b / bytes_per_s:
+            parts["fft_s" if fft else "compute_s"] += t
+        else:
+            parts["memory_s"] += b / bytes_per_s
+    return dict(roofline_s=sum(parts.values()), **parts, flops=sum(c[0] for c in costs),
+                bytes=sum(c[1] for c in costs))
+
+# %% ../nbs/12_bench.ipynb #64d9b031
+def fft_flops_per_s(n: int = 2048, mbytes: int = 32, repeats: int = 5) -> float:
+    """Measured FLOP/s of XLA's n-point real FFT on the default device: rows of n float32 (`mbytes` MiB in all),
+    `fft_flops(n)` per row, best of `repeats`."""
+    rows = max(1, mbytes * 2**20 // (4 * n))
+    f = jax.jit(jnp.fft.rfft)
+    return rows * fft_flops(n) / min(time_calls(f, jax.random.normal(jax.random.key(0), (rows, n)), repeats=repeats,
+                                                warmup=1))
+
+def fft_rates_text(rates: dict) -> str:
+    "'n=2048: 8.1, n=16384: 6.0 GFLOP/s' for a {length: FLOP/s} dict (lengths may be strings, as in a JSON file)."
+    by_length = sorted((int(n), v) for n, v in rates.items())
+    return ", ".join(f"n={n}: {v / 1e9:.1f}" for n, v in by_length) + " GFLOP/s"
+
+def probe_fft_rates(records: list[dict], **kw) -> dict:
+    "{n: fft_flops_per_s(n)} for each FFT length n in the records' compiled programs (`hlo_ops`, before set_roofline)."
+    lengths = sorted({c[2] for r in records for c in r.get("hlo_ops") or () if c[2]})
+    return {n: fft_flops_per_s(n, **kw) for n in lengths}
 
 # %% ../nbs/12_bench.ipynb #30932229
 def num_attention_heads(hidden_size: int) -> int:
@@ -425,15 +454,16 @@ def set_matmul_frac(records: list[dict], peak_flops: float | None) -> list[dict]
             r["matmul_frac"] = r["flops_per_token"] * r["tok_s"] / peak_flops
     return records
 
-def set_roofline(records: list[dict], peak_flops: float | None, bytes_per_s: float | None) -> list[dict]:
-    """Set each timed record's roofline (`hlo_roofline` of its ops: roofline_s, its compute and memory parts) and
+def set_roofline(records: list[dict], peak_flops: float | None, bytes_per_s: float | None,
+                 fft_rates: dict | None = None) -> list[dict]:
+    """Set each timed record's roofline (`hlo_roofline` of its ops: roofline_s, its compute, FFT and memory parts) and
     roof_frac, the roofline over the measured step; the per-op costs are dropped. Returns records."""
     for r in records:
         costs = r.pop("hlo_ops", None)
         if costs and peak_flops and bytes_per_s and "step_s" in r:
-            roof = hlo_roofline(costs, peak_flops, bytes_per_s)
-            r.update(roofline_s=roof["roofline_s"], roof_compute_s=roof["compute_s"], roof_memory_s=roof["memory_s"],
-                     roof_frac=roof["roofline_s"] / r["step_s"])
+            roof = hlo_roofline(costs, peak_flops, bytes_per_s, fft_rates)
+            r.update(roofline_s=roof["roofline_s"], roof_compute_s=roof["compute_s"], roof_fft_s=roof["fft_s"],
+                     roof_memory_s=roof["memory_s"], roof_frac=roof["roofline_s"] / r["step_s"])
     return records
 
 # %% ../nbs/12_bench.ipynb #3ea86f8e
@@ -588,6 +618,8 @@ def bench_run_markdown(result: dict) -> str:
     probes = " and ".join(f"{p / 1e9:.1f}" for p in result["matmul_probes"]) + " GFLOP/s"
     if result.get("bandwidth_probes"):      # runs before the roofline have no memory probe
         probes += "; memory probes " + " and ".join(f"{p / 1e9:.1f}" for p in result["bandwidth_probes"]) + " GB/s"
+    if result.get("fft_rates"):             # nor, before the FFT had its own, an FFT probe
+        probes += f"; FFT probes {fft_rates_text(result['fft_rates'])}"
     out = [f"{result['device']}, {s['dtype']}, H={s['hidden']}, I={s['intermediate']}, {s['layers']} layers, "
            f"V={s['vocab']}, L in {', '.join(map(str, s['lengths']))}, modes {', '.join(s['modes'])}, {s['tokens']:,} "
            f"tokens per step, median of {s['steps']} timed steps; matmul probes "
@@ -892,10 +924,11 @@ def _bench_measure(s: SimpleNamespace) -> dict:
     device_peak = a.peak_tflops * 1e12 if a.peak_tflops else device_peak_flops(dev.device_kind)
     set_matmul_frac(records + ([eff] if eff else []), peak)
     set_mfu(records + ([eff] if eff else []), device_peak)
-    set_roofline(records + ([eff] if eff else []), peak, bw)
+    fft_rates = probe_fft_rates(records + ([eff] if eff else []))      # each FFT length the programs contain
+    set_roofline(records + ([eff] if eff else []), peak, bw, fft_rates)
     conv_rows = conv_rule_check(s.lengths, s.tokens, a.hidden) if a.conv_check else None
     return dict(peak_flops=peak, matmul_probes=probes, device=f"{dev.platform} {dev.device_kind}", records=records,
-                allocator=allocator_name(), bandwidth=bw, bandwidth_probes=bws, efficiency=eff,
+                allocator=allocator_name(), bandwidth=bw, bandwidth_probes=bws, fft_rates=fft_rates, efficiency=eff,
                 targets=bench_targets(records, eff), limits=target_limits(records, eff), device_peak_flops=device_peak,
                 conv_check=conv_rows)
 
@@ -905,6 +938,8 @@ def _bench_print(s: SimpleNamespace, r: dict):
     a = s.args
     print(f"matmul probes: {', '.join(f'{p / 1e9:.1f}' for p in r['matmul_probes'])} GFLOP/s, memory probes: "
           f"{', '.join(f'{p / 1e9:.1f}' for p in r['bandwidth_probes'])} GB/s; %matmul and %roof below use the larger")
+    if r["fft_rates"]:
+        print(f"FFT probes (%roof counts each FFT op at the rate of its length): {fft_rates_text(r['fft_rates'])}")
     print(format_table(r["records"]))
     if r["efficiency"]:
         print(f"efficiency probe (H=768 I=3072 layers={a.eff_layers} L=512 tokens/step={a.eff_tokens}):")

@@ -13,9 +13,9 @@ import optax
 from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
 
 # %% auto #0
-__all__ = ['SSM_PARAM_NAMES', 'SCHEDULES', 'decay_mask', 'ssm_labels', 'make_schedule', 'make_optimizer', 'mlm_loss',
-           'mlm_logits', 'init_state', 'mlm_objective', 'train_step', 'make_step', 'make_train_step', 'make_eval_step',
-           'mlm_metrics', 'make_stream_probe']
+__all__ = ['SSM_PARAM_NAMES', 'SCHEDULES', 'decay_mask', 'ssm_labels', 'make_schedule', 'make_optimizer', 'argmax_hits',
+           'mlm_loss', 'mlm_logits', 'init_state', 'mlm_objective', 'train_step', 'make_step', 'make_train_step',
+           'make_eval_step', 'mlm_metrics', 'make_stream_probe']
 
 # %% ../nbs/06_pretrain.ipynb #fa507e8d
 SSM_PARAM_NAMES = ("A_re", "A_im", "log_step")   # an S4D's dynamics: A (real, imaginary parts), the step size
@@ -70,13 +70,20 @@ def make_optimizer(learning_rate=1.0, weight_decay: float = 0.05, b1: float = 0.
     return tx
 
 # %% ../nbs/06_pretrain.ipynb #a80a33f0
+def argmax_hits(logits: jax.Array, labels: jax.Array) -> jax.Array:
+    "`logits.argmax(-1) == labels`, from the row maximum: the label's logit is it and no earlier entry reaches it."
+    top = logits.max(-1, keepdims=True)
+    at_label = jnp.take_along_axis(logits, labels[..., None].astype(jnp.int32), axis=-1)
+    earlier = jnp.any((logits == top) & (jnp.arange(logits.shape[-1]) < labels[..., None]), axis=-1)
+    return (at_label == top)[..., 0] & ~earlier
+
 def mlm_loss(logits: jax.Array, labels: jax.Array, weights: jax.Array):
     "Mean cross-entropy and accuracy over the real (weight 1) predictions: (loss, accuracy, count)."
     logits = logits.astype(jnp.float32)
     nll = optax.softmax_cross_entropy_with_integer_labels(logits, labels)
     n = weights.sum()
     denom = jnp.maximum(n, 1.0)
-    return (nll * weights).sum() / denom, ((logits.argmax(-1) == labels) * weights).sum() / denom, n
+    return (nll * weights).sum() / denom, (argmax_hits(logits, labels) * weights).sum() / denom, n
 
 def mlm_logits(module, params, batch: dict, rng=None, projection: str = "masked") -> jax.Array:
     "Logits (B, P, V) at the masked positions; projection 'all' computes all L positions first (the reference's way)."
@@ -136,7 +143,7 @@ def make_eval_step(module, mesh: Mesh | None = None):
         logits = mlm_logits(module, params, batch).astype(jnp.float32)
         w = batch["masked_lm_weights"]
         nll = optax.softmax_cross_entropy_with_integer_labels(logits, batch["masked_lm_ids"])
-        return (nll * w).sum(), ((logits.argmax(-1) == batch["masked_lm_ids"]) * w).sum(), w.sum()
+        return (nll * w).sum(), (argmax_hits(logits, batch["masked_lm_ids"]) * w).sum(), w.sum()
     return jax.jit(ev) if mesh is None else jax.jit(ev, out_shardings=NamedSharding(mesh, P()))
 
 def mlm_metrics(results) -> dict:
