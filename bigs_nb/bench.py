@@ -42,13 +42,13 @@ __all__ = ['BENCH_MODES', 'TABLE_HEADER', 'DEVICE_PEAK_TFLOPS', 'BENCH_HELP', 'f
            'hlo_shape_bytes', 'parse_hlo', 'hlo_op_costs', 'hlo_roofline', 'fft_flops_per_s', 'fft_rates_text',
            'probe_fft_rates', 'num_attention_heads', 'AttentionBlock', 'AttentionEncoder', 'AttentionForMaskedLM',
            'make_mlm_batch', 'Candidate', 'bench_loss', 'bench_optimizer', 'peak_memory_bytes',
-           'available_memory_bytes', 'allocator_name', 'release_free_memory', 'minor_page_faults', 'measure',
-           'with_length', 'attention_candidate', 'bigs_candidate', 'set_matmul_frac', 'set_roofline', 'run_bench',
-           'format_row', 'format_table', 'find_record', 'bench_targets', 'target_limits', 'format_targets',
-           'bench_markdown', 'targets_markdown', 'bench_run_markdown', 'plot_bench', 'device_peak_flops', 'set_mfu',
-           'conv_rule_check', 'format_accelerator', 'accelerator_flags', 'bench_pretrain_step', 'BenchConfig',
-           'bench_parser', 'bench_main', 'time_interleaved', 'profile_train_step', 'format_profile',
-           'compare_train_steps']
+           'available_memory_bytes', 'allocator_name', 'release_free_memory', 'minor_page_faults', 'prepare',
+           'time_in_turns', 'measure', 'with_length', 'attention_candidate', 'bigs_candidate', 'set_matmul_frac',
+           'set_roofline', 'run_bench', 'format_row', 'format_table', 'find_record', 'bench_targets', 'target_limits',
+           'format_targets', 'bench_markdown', 'targets_markdown', 'bench_run_markdown', 'plot_bench',
+           'device_peak_flops', 'set_mfu', 'conv_rule_check', 'format_accelerator', 'accelerator_flags',
+           'bench_pretrain_step', 'BenchConfig', 'bench_parser', 'bench_main', 'time_interleaved', 'profile_train_step',
+           'format_profile', 'compare_train_steps']
 
 # %% ../nbs/12_bench.ipynb #2566f1f8
 def fft_flops(n: int) -> float:
@@ -354,10 +354,11 @@ def minor_page_faults() -> int | None:
     except ImportError: return None
     return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
-def measure(fn: Callable, args: tuple, tokens: int, steps: int = 3, warmup: int = 1, donate: tuple = (),
-            threaded: bool = False, memory_headroom: float = 0.9) -> dict:
-    """Compile fn(*args), check its memory, time `steps` calls after `warmup` (`threaded`: fn returns (state, ...)
-    and each call's state feeds the next): seconds, bytes, page faults per timed call."""
+def prepare(fn: Callable, args: tuple, donate: tuple = (), threaded: bool = False,
+            memory_headroom: float = 0.9) -> dict:
+    """Compile fn(*args) and check its peak memory against what is free: a record (compile_s, peak_bytes, the
+    per-op costs) whose status is 'ready', with the program under '_run', or 'skipped: ...' if it would not fit.
+    `threaded`: fn returns (state, ...) and each call's state is the next call's first argument."""
     t0 = time.perf_counter()
     compiled = jax.jit(fn, donate_argnums=donate).lower(*args).compile()
     rec = dict(compile_s=time.perf_counter() - t0, peak_bytes=peak_memory_bytes(compiled))
@@ -365,15 +366,40 @@ def measure(fn: Callable, args: tuple, tokens: int, steps: int = 3, warmup: int 
     if rec["peak_bytes"] and free and rec["peak_bytes"] > memory_headroom * free:
         return dict(rec, status=f"skipped: needs {rec['peak_bytes'] / 2**30:.1f} GiB, {free / 2**30:.1f} GiB free")
     rec["hlo_ops"] = hlo_op_costs(compiled.as_text())    # what each op must compute and move: its roofline
-    feed = (lambda out, args: (out[0], *args[1:])) if threaded else None
-    for _ in range(warmup):                               # untimed, and left out of the page-fault count
-        out = jax.block_until_ready(compiled(*args))
-        args = feed(out, args) if feed else args
-    faults = minor_page_faults()
-    step_s = statistics.median(time_calls(compiled, *args, repeats=steps, feed=feed))
-    faults = None if faults is None else (minor_page_faults() - faults) / steps
-    return dict(rec, step_s=step_s, tok_s=tokens / step_s, faults_per_step=faults, status="ok")
+    return dict(rec, status="ready", _run=dict(fn=compiled, args=args, threaded=threaded))
 
+
+# %% ../nbs/12_bench.ipynb #4b391417
+def _call(run: dict) -> tuple[float, int | None]:
+    "One call of a prepared program, blocked until done: (seconds, page faults); a threaded call feeds the next."
+    f0, t = minor_page_faults(), time.perf_counter()
+    out = jax.block_until_ready(run["fn"](*run["args"]))
+    s, f1 = time.perf_counter() - t, minor_page_faults()
+    if run["threaded"]: run["args"] = (out[0], *run["args"][1:])
+    return s, None if f0 is None else f1 - f0
+
+def time_in_turns(recs: list[dict], tokens: int, steps: int = 3, warmup: int = 1) -> list[dict]:
+    """Run each ready record's program `warmup` times (untimed, and left out of the page-fault count), then `steps`
+    rounds of one timed call each, in turns (A, B, C, A, B, C, ...), so that a machine whose speed drifts slows
+    them all alike. Sets step_s (the median), tok_s and faults_per_step; returns recs."""
+    ready = [r for r in recs if r["status"] == "ready"]
+    for r in ready:
+        for _ in range(warmup): _call(r["_run"])
+    timed = {id(r): [] for r in ready}
+    for _ in range(steps):
+        for r in ready: timed[id(r)].append(_call(r["_run"]))
+    for r in ready:
+        secs, faults = zip(*timed[id(r)])
+        step_s = statistics.median(secs)
+        r.update(step_s=step_s, tok_s=tokens / step_s, status="ok",
+                 faults_per_step=None if None in faults else sum(faults) / steps)
+        del r["_run"]
+    return recs
+
+def measure(fn: Callable, args: tuple, tokens: int, steps: int = 3, warmup: int = 1, donate: tuple = (),
+            threaded: bool = False, memory_headroom: float = 0.9) -> dict:
+    "`prepare` and `time_in_turns` of one program: its record (seconds, bytes, page faults per timed call)."
+    return time_in_turns([prepare(fn, args, donate, threaded, memory_headroom)], tokens, steps, warmup)[0]
 
 # %% ../nbs/12_bench.ipynb #a2150d50
 def with_length(config, L: int):
@@ -431,18 +457,18 @@ def _flops(cand: Candidate, mode: str, L: int, config, masked_frac: float) -> fl
                                  head=mode != "encoder")
 
 # %% ../nbs/12_bench.ipynb #88b89386
-def _measure_mode(built: dict, mode: str, batch: dict, tokens: int, steps: int, warmup: int) -> dict:
-    "Measure one mode ('fwd', 'encoder' or 'train') of a built candidate; 'train' is chapter 06's train step."
+def _prepare_mode(built: dict, mode: str, batch: dict) -> dict:
+    "`prepare` one mode ('fwd', 'encoder' or 'train') of a built candidate; 'train' is chapter 06's train step."
     if mode == "fwd":
-        return measure(built["logits"], (built["params"], batch), tokens, steps, warmup)
+        return prepare(built["logits"], (built["params"], batch))
     if mode == "encoder":
         loss = lambda p, b: jnp.mean(jnp.square(built["encode"](p, b).astype(jnp.float32)))
-        return measure(jax.grad(loss), (built["encoder_params"], batch), tokens, steps, warmup)
+        return prepare(jax.grad(loss), (built["encoder_params"], batch))
     if mode == "train":
         tx = bench_optimizer()
         state = init_state(built["params"], tx, seed=0)   # a copy: the step donates it, the built params stay
         step = make_step(bench_loss(built["logits"]), tx, jit=False)
-        return measure(step, (state, batch), tokens, steps, warmup, donate=(0,), threaded=True)
+        return prepare(step, (state, batch), donate=(0,), threaded=True)
     raise ValueError(f"unknown mode {mode!r}; choose from {BENCH_MODES}")
 
 # %% ../nbs/12_bench.ipynb #3b0fbc13
@@ -482,19 +508,21 @@ def run_bench(candidates: list[Candidate], config, lengths=(128, 512, 1024, 2048
         B = tokens // L
         batch = jax.device_put(make_mlm_batch(B, L, config.vocab_size, masked_frac))
         frac = batch["masked_lm_positions"].shape[1] / L
-        for cand in candidates:
-            built = cand.build(L)
-            for mode in [m for m in BENCH_MODES if m in modes]:
-                bar.set_postfix_str(f"{cand.name} {mode} L={L}")
-                r = _measure_mode(built, mode, batch, tokens, steps, warmup)
-                flops = _flops(cand, mode, L, config, frac)
-                r.update(model=cand.name, mode=mode, L=L, batch=B, flops_per_token=flops)
+        built = [(cand, cand.build(L)) for cand in candidates]
+        for mode in [m for m in BENCH_MODES if m in modes]:
+            bar.set_postfix_str(f"{mode} L={L}: compiling")
+            recs = [_prepare_mode(b, mode, batch) for _, b in built]     # all checked before any one runs
+            bar.set_postfix_str(f"{mode} L={L}: timing in turns")
+            time_in_turns(recs, tokens, steps, warmup)
+            for (cand, _), r in zip(built, recs):
+                r.update(model=cand.name, mode=mode, L=L, batch=B, flops_per_token=_flops(cand, mode, L, config, frac))
                 records.append(set_matmul_frac([r], peak_flops)[0])
                 if progress:
                     tqdm.write(format_row(r))
                 bar.update()
-            del built
-            release_free_memory()              # what this model's steps kept for reuse is not the next one's
+            del recs
+            release_free_memory()              # what these steps kept for reuse is not the next mode's
+        del built
         jax.clear_caches()
     bar.close()
     return records
