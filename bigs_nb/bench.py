@@ -471,6 +471,16 @@ def _prepare_mode(built: dict, mode: str, batch: dict) -> dict:
         return prepare(step, (state, batch), donate=(0,), threaded=True)
     raise ValueError(f"unknown mode {mode!r}; choose from {BENCH_MODES}")
 
+# %% ../nbs/12_bench.ipynb #f2de0d0c
+def _turn_groups(recs: list[dict], memory_headroom: float = 0.9) -> list[list[dict]]:
+    """The records timed together in turns, or each alone where their peaks together would not fit in free memory;
+    each ready record's `timing` says which."""
+    ready = [r for r in recs if r["status"] == "ready"]
+    need, free = sum(r["peak_bytes"] or 0 for r in ready), available_memory_bytes()
+    together = len(ready) > 1 and (not free or need <= memory_headroom * free)
+    for r in ready: r["timing"] = "in turns" if together else "alone"
+    return [recs] if together else [[r] for r in recs]
+
 # %% ../nbs/12_bench.ipynb #3b0fbc13
 def set_matmul_frac(records: list[dict], peak_flops: float | None) -> list[dict]:
     """Set each timed record's matmul_frac: its analytic FLOP/s (flops_per_token x tok_s) over peak_flops; returns
@@ -495,8 +505,9 @@ def set_roofline(records: list[dict], peak_flops: float | None, bytes_per_s: flo
 # %% ../nbs/12_bench.ipynb #3ea86f8e
 def run_bench(candidates: list[Candidate], config, lengths=(128, 512, 1024, 2048, 4096, 8192), tokens: int = 8192,
               modes=BENCH_MODES, steps: int = 3, warmup: int = 1, masked_frac: float = 0.15,
-              peak_flops: float | None = None, progress: bool = True) -> list[dict]:
-    "Measure every candidate in every mode at every length with `tokens` tokens per step; list of records."
+              peak_flops: float | None = None, progress: bool = True, memory_headroom: float = 0.9) -> list[dict]:
+    """Measure every candidate in every mode at every length with `tokens` tokens per step, the candidates of a
+    length and mode in turns where their memory allows (`_turn_groups`); list of records."""
     bad = [L for L in lengths if tokens % L]
     if bad:
         raise ValueError(f"tokens per step ({tokens}) must be a multiple of every length; not of {bad}")
@@ -512,8 +523,10 @@ def run_bench(candidates: list[Candidate], config, lengths=(128, 512, 1024, 2048
         for mode in [m for m in BENCH_MODES if m in modes]:
             bar.set_postfix_str(f"{mode} L={L}: compiling")
             recs = [_prepare_mode(b, mode, batch) for _, b in built]     # all checked before any one runs
-            bar.set_postfix_str(f"{mode} L={L}: timing in turns")
-            time_in_turns(recs, tokens, steps, warmup)
+            bar.set_postfix_str(f"{mode} L={L}: timing")
+            for group in _turn_groups(recs, memory_headroom):
+                time_in_turns(group, tokens, steps, warmup)
+                release_free_memory()          # what these steps kept for reuse is not the next ones'
             for (cand, _), r in zip(built, recs):
                 r.update(model=cand.name, mode=mode, L=L, batch=B, flops_per_token=_flops(cand, mode, L, config, frac))
                 records.append(set_matmul_frac([r], peak_flops)[0])
@@ -521,7 +534,6 @@ def run_bench(candidates: list[Candidate], config, lengths=(128, 512, 1024, 2048
                     tqdm.write(format_row(r))
                 bar.update()
             del recs
-            release_free_memory()              # what these steps kept for reuse is not the next mode's
         del built
         jax.clear_caches()
     bar.close()
