@@ -366,7 +366,11 @@ def prepare(fn: Callable, args: tuple, donate: tuple = (), threaded: bool = Fals
     if rec["peak_bytes"] and free and rec["peak_bytes"] > memory_headroom * free:
         return dict(rec, status=f"skipped: needs {rec['peak_bytes'] / 2**30:.1f} GiB, {free / 2**30:.1f} GiB free")
     rec["hlo_ops"] = hlo_op_costs(compiled.as_text())    # what each op must compute and move: its roofline
-    return dict(rec, status="ready", _run=dict(fn=compiled, args=args, threaded=threaded))
+    # a program over half the free memory: an allocator that keeps freed memory for reuse (tcmalloc) can fragment
+    # past what the machine has by its second call, so such a program hands freed memory back after every call
+    rec["release_each_call"] = bool(rec["peak_bytes"] and free and rec["peak_bytes"] > 0.5 * free)
+    return dict(rec, status="ready", _run=dict(fn=compiled, args=args, threaded=threaded,
+                                               release=rec["release_each_call"]))
 
 
 # %% ../nbs/12_bench.ipynb #4b391417
@@ -376,6 +380,8 @@ def _call(run: dict) -> tuple[float, int | None]:
     out = jax.block_until_ready(run["fn"](*run["args"]))
     s, f1 = time.perf_counter() - t, minor_page_faults()
     if run["threaded"]: run["args"] = (out[0], *run["args"][1:])
+    del out
+    if run["release"]: release_free_memory()     # after the timing: the next call pays for it in page faults
     return s, None if f0 is None else f1 - f0
 
 def time_in_turns(recs: list[dict], tokens: int, steps: int = 3, warmup: int = 1) -> list[dict]:
