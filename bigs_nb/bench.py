@@ -1023,15 +1023,13 @@ def bench_main(argv=None) -> dict:
 
 # %% ../nbs/12_bench.ipynb #9a09460c
 def time_interleaved(fns: dict, rounds: int = 5) -> dict:
-    """Median ms of each jitted `fns[name] = (f, args)`, timed in turns (A, B, C, A, B, C, ...) after one compiling
-    call each, so that a machine whose speed drifts slows all of them alike: the way to compare on a busy machine."""
-    jitted = {k: (jax.jit(f), args) for k, (f, args) in fns.items()}
-    for f, args in jitted.values(): jax.block_until_ready(f(*args))
-    times = {k: [] for k in fns}
-    for _ in range(rounds):
-        for k, (f, args) in jitted.items():
-            times[k] += time_calls(f, *args, repeats=1)
-    return {k: 1e3 * statistics.median(v) for k, v in times.items()}
+    """Median ms of each `fns[name] = (f, args)`, compiled by `prepare` and timed by `time_in_turns` (A, B, C, A, B,
+    C, ...) after one warm-up call each, so that a drifting machine slows all of them alike: the way to compare."""
+    recs = {k: prepare(f, args) for k, (f, args) in fns.items()}
+    time_in_turns(list(recs.values()), tokens=1, steps=rounds, warmup=1)     # the benchmark's own turns
+    if skipped := [k for k, r in recs.items() if r["status"] != "ok"]:
+        raise MemoryError(f"not timed, too big for free memory: {', '.join(skipped)}")
+    return {k: 1e3 * r["step_s"] for k, r in recs.items()}
 
 def _fwd_bwd(f, *args):
     "(g, args): g computes f's forward and backward (gradients w.r.t. every argument) for a random cotangent."
