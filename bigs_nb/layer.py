@@ -16,21 +16,24 @@ from .s4d import S4D, ComputeOptions
 __all__ = ['reverse_valid', 'backward_reversal', 'BiGSLayer', 'ssm_gate', 'DenseParams', 'token_dot', 'TokenDense', 'dense_layer']
 
 # %% ../nbs/03_layer.ipynb #4feab5b4
-def reverse_valid(u, lengths):
-    "Reverse each sequence of u (B, L, H) over its first lengths[b] positions; positions past that stay in place."
-    L = u.shape[-2]
+def reverse_valid(u, lengths, time_major: bool = False):
+    """Reverse each sequence of u (B, L, H), or (L, B, H) if time_major, over its first lengths[b] positions;
+    positions past that stay in place."""
+    L = u.shape[0 if time_major else -2]
     t = jnp.arange(L)[None, :]
     n = jnp.asarray(lengths)[:, None]
     idx = jnp.where(t < n, n - 1 - t, t)                      # (B, L) source index
+    if time_major: return jnp.take_along_axis(u, idx.T[..., None], axis=0)
     return jnp.take_along_axis(u, idx[..., None], axis=-2)
 
 # %% ../nbs/03_layer.ipynb #eb08365c
-def backward_reversal(mask, padding_invariant: bool):
-    "Backward-path reversal and real positions (B, L, 1): per row if padding_invariant and a mask, else flip and None."
+def backward_reversal(mask, padding_invariant: bool, time_major: bool = False):
+    """Backward-path reversal and real positions (B, L, 1), or (L, B, 1) if time_major: per sequence if
+    padding_invariant and a mask (B, L), else a plain flip and None."""
     if padding_invariant and mask is not None:
-        lengths = jnp.sum(mask > 0, axis=-1)
-        return (lambda t: reverse_valid(t, lengths)), (mask > 0)[..., None]
-    return (lambda t: jnp.flip(t, axis=-2)), None
+        lengths, keep = jnp.sum(mask > 0, axis=-1), mask > 0
+        return (lambda t: reverse_valid(t, lengths, time_major)), (keep.T if time_major else keep)[..., None]
+    return (lambda t: jnp.flip(t, axis=0 if time_major else -2)), None
 
 
 # %% ../nbs/03_layer.ipynb #25f665fc
@@ -39,6 +42,7 @@ class BiGSLayer(nn.Module):
     config: Any                                   # what the checkpoint means (sizes, norm placement, ...)
     dtype: Any = jnp.float32                      # compute dtype of the dense layers
     options: ComputeOptions = ComputeOptions()    # how to compute: reads flat_dense, hands all to both S4D
+    time_major: bool = False                      # hidden is (L, B, H), not (B, L, H): the encoder's choice
 
     def _dense(self, features: int, name: str) -> nn.Module:
         "A Dense layer, N(0, initializer_range) kernel, zero bias: nn.Dense, or TokenDense (see below) if flat_dense."
@@ -51,13 +55,17 @@ class BiGSLayer(nn.Module):
         c = self.config
         return S4D(N=c.num_ssm, scaling=c.scaling, options=self.options, name=name)
 
+    def _apply_ssm(self, name: str, u, reverse: bool = False):
+        "S4D `name` on u in this layer's layout, computed in float32, returned in the layer's dtype."
+        return self._ssm(name)(u.astype(jnp.float32), reverse, self.time_major).astype(self.dtype)
+
     @nn.compact
     def __call__(self, hidden: jax.Array, mask: jax.Array | None = None) -> jax.Array:
         c = self.config
         H, I = c.hidden_size, c.intermediate_size
         norm = nn.LayerNorm(epsilon=c.layer_norm_eps, dtype=self.dtype, param_dtype=jnp.float32, name="LayerNorm")
         x = norm(hidden) if c.pre_norm else hidden.astype(self.dtype)
-        flip, keep = backward_reversal(mask, getattr(c, "padding_invariant", False))
+        flip, keep = backward_reversal(mask, getattr(c, "padding_invariant", False), self.time_major)
         if self.options.fuse and self.options.flat_dense:
             gated, v = _fused_gate(self, x, flip, keep)
         else:
@@ -75,8 +83,7 @@ def ssm_gate(layer: BiGSLayer, uf, ub, flip, keep):
     H = layer.config.hidden_size
     if keep is not None:          # pads sit at the same places after a within-length reversal
         uf, ub = jnp.where(keep, uf, 0), jnp.where(keep, ub, 0)
-    sf = layer._ssm("fs4")(uf.astype(jnp.float32)).astype(layer.dtype)
-    sb = layer._ssm("bs4")(ub.astype(jnp.float32)).astype(layer.dtype)
+    sf, sb = layer._apply_ssm("fs4", uf), layer._apply_ssm("bs4", ub)
     return layer._dense(H, "duc_forward")(sf) * flip(layer._dense(H, "duc_backward")(sb))
 
 
@@ -102,8 +109,7 @@ def _fused_gate(self: BiGSLayer, x, flip, keep):
     if keep is not None:
         return ssm_gate(self, uf, flip(ub), flip, keep), v
     # plain flip: flip, causal conv, flip back is the right-to-left conv (S4D reverse=True); the gate's flip cancels
-    sf = self._ssm("fs4")(uf.astype(jnp.float32)).astype(self.dtype)
-    sb = self._ssm("bs4")(ub.astype(jnp.float32), reverse=True).astype(self.dtype)
+    sf, sb = self._apply_ssm("fs4", uf), self._apply_ssm("bs4", ub, reverse=True)
     return self._dense(H, "duc_forward")(sf) * self._dense(H, "duc_backward")(sb), v
 
 # %% ../nbs/03_layer.ipynb #78256776

@@ -159,13 +159,15 @@ class BiGSLayerCollection(nn.Module):
     config: BiGSConfig
     dtype: Any = jnp.float32
     options: ComputeOptions = ComputeOptions()
+    time_major: bool = False        # hidden is (L, B, H): the encoder's to pass
 
     @nn.compact
     def __call__(self, hidden, mask=None, output_hidden_states: bool = False):
         layer_cls = nn.remat(BiGSLayer) if self.options.remat else BiGSLayer
         states = (hidden,)
         for i in range(self.config.num_hidden_layers):
-            hidden = layer_cls(config=self.config, dtype=self.dtype, options=self.options, name=str(i))(hidden, mask)
+            hidden = layer_cls(config=self.config, dtype=self.dtype, options=self.options, time_major=self.time_major,
+                               name=str(i))(hidden, mask)
             states += (hidden,)
         return hidden, (states if output_hidden_states else None)
 
@@ -182,19 +184,24 @@ class BiGSEncoder(nn.Module):
     "The stack of BiGS layers, as separate submodules (`layer/<i>`) or scanned over stacked params (`layers`)."
     config: BiGSConfig
     dtype: Any = jnp.float32
-    options: ComputeOptions = ComputeOptions()   # the encoder reads scan_layers and remat
+    options: ComputeOptions = ComputeOptions()   # the encoder reads scan_layers, remat and time_major
 
     @nn.compact
     def __call__(self, hidden, mask=None, output_hidden_states: bool = False):
-        c, kw = self.config, dict(config=self.config, dtype=self.dtype, options=self.options)
+        "hidden (B, L, H) -> (last (B, L, H), every layer's input and the last output, or None)."
+        c, tm = self.config, self.options.layers_time_major(hidden.shape[1])
+        kw = dict(config=c, dtype=self.dtype, options=self.options, time_major=tm)
+        back = (lambda t: jnp.swapaxes(t, 0, 1)) if tm else (lambda t: t)
+        h = back(hidden)                  # time-major: (L, B, H) through every layer, one transpose each way
         if not self.options.scan_layers:
-            return BiGSLayerCollection(**kw, name="layer")(hidden, mask, output_hidden_states)
-        body = nn.remat(_ScanBiGSLayer, prevent_cse=False) if self.options.remat else _ScanBiGSLayer
-        scan = nn.scan(body, variable_axes={"params": 0}, split_rngs={"params": True},
-                       in_axes=nn.broadcast, length=c.num_hidden_layers)
-        last, ys = scan(**kw, collect=output_hidden_states, name="layers")(hidden, mask)
-        states = (hidden,) + tuple(ys[i] for i in range(c.num_hidden_layers)) if output_hidden_states else None
-        return last, states
+            last, states = BiGSLayerCollection(**kw, name="layer")(h, mask, output_hidden_states)
+        else:
+            body = nn.remat(_ScanBiGSLayer, prevent_cse=False) if self.options.remat else _ScanBiGSLayer
+            scan = nn.scan(body, variable_axes={"params": 0}, split_rngs={"params": True},
+                           in_axes=nn.broadcast, length=c.num_hidden_layers)
+            last, ys = scan(**kw, collect=output_hidden_states, name="layers")(h, mask)
+            states = (h,) + tuple(ys[i] for i in range(c.num_hidden_layers)) if output_hidden_states else None
+        return back(last), (tuple(map(back, states)) if output_hidden_states else None)
 
 # %% ../nbs/04_modules.ipynb #2c2c901f
 def _map_encoders(params, fn):

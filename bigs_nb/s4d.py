@@ -13,7 +13,7 @@ import numpy as np
 import jax
 import jax.numpy as jnp
 import flax.linen as nn
-from .conv import CONV_IMPLS, anticausal_conv, causal_conv
+from .conv import CONV_IMPLS, anticausal_conv, auto_impl, causal_conv
 
 # %% auto #0
 __all__ = ['make_hippo', 'hippo_nplr', 'init_A', 's4d_kernel_vandermonde', 's4d_kernel', 'parity_dir', 'kernel_envelope',
@@ -107,18 +107,25 @@ class ComputeOptions:
     scan_layers: bool = False   # encoder: nn.scan over stacked layer params
     remat: bool = False         # encoder: rematerialise each layer in the backward pass
     fuse: bool = True           # layer: one matmul for dv/du_forward/du_backward, no flips (with flat_dense)
+    time_major: bool = True     # encoder: layers on (L, B, H) where the convolution is the Toeplitz matmul
 
     def __post_init__(self):
         if self.conv_impl != "auto" and self.conv_impl not in CONV_IMPLS:
             raise ValueError(f"conv_impl {self.conv_impl!r} is not 'auto' or one of {CONV_IMPLS}")
-        for name in ("per_channel", "flat_dense", "scan_layers", "remat", "fuse"):
+        for name in ("per_channel", "flat_dense", "scan_layers", "remat", "fuse", "time_major"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise ValueError(f"ComputeOptions.{name} must be True or False, got {getattr(self, name)!r}")
 
     @classmethod
     def reference(cls) -> "ComputeOptions":
-        "The reference implementation's code paths: per-channel kernel with the FFT, plain nn.Dense, flips."
-        return cls(conv_impl="fft", per_channel=True, flat_dense=False, fuse=False)
+        "The reference implementation's code paths: per-channel kernel with the FFT, plain nn.Dense, flips, (B, L, H)."
+        return cls(conv_impl="fft", per_channel=True, flat_dense=False, fuse=False, time_major=False)
+
+    def layers_time_major(self, L: int) -> bool:
+        "Whether the encoder runs its layers time-major at length L: asked for, and the convolution a Toeplitz matmul."
+        # (an FFT transforms along the last axis: time-major activations would be transposed for it all the same)
+        impl = auto_impl(L) if self.conv_impl == "auto" else self.conv_impl
+        return self.time_major and impl == "toeplitz" and not self.per_channel
 
 # %% ../nbs/02_s4d.ipynb #60484c63
 def _const_init(value):
@@ -156,10 +163,15 @@ class S4D(nn.Module):
         "The (L,) float32 convolution kernel of this SSM."
         return s4d_kernel(self.A_re, self.A_im, self.C, self.log_step, L)
 
-    def __call__(self, u, reverse: bool = False):
-        "Apply the SSM along axis -2 of u (L, H) or (B, L, H), right to left if `reverse`; same shape and dtype."
+    def __call__(self, u, reverse: bool = False, time_major: bool = False):
+        """Apply the SSM along the length axis of u: (L, H), (B, L, H), or (L, B, H) if `time_major`; right to left if
+        `reverse`. Same shape and dtype out."""
         if u.ndim not in (2, 3):
             raise ValueError(f"S4D expects u of shape (L, H) or (B, L, H), got shape {u.shape}")
+        if time_major and u.ndim == 3:        # (L, B, H): one sequence of B*H channels, a reshape and no copy
+            if self.options.per_channel:      # (a copy of the params per channel would be per (b, h) column)
+                return jnp.swapaxes(self(jnp.swapaxes(u, 0, 1), reverse), 0, 1)
+            return self(u.reshape(u.shape[0], -1), reverse).reshape(u.shape)
         L, H = u.shape[-2:]
         u32 = u.astype(jnp.float32)
         impl, conv = self.options.conv_impl, anticausal_conv if reverse else causal_conv
