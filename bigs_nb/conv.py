@@ -123,7 +123,7 @@ def causal_conv_dft(u, K):
 
 # %% ../nbs/01_conv.ipynb #956ecb32
 CONV_IMPLS = ("direct", "fft", "toeplitz", "dft")
-CPU_TOEPLITZ_MAX_L = 512       # from the CPU sweeps at the end of this chapter
+CPU_TOEPLITZ_MAX_L = 1024      # from the whole training step (chapter 12), time-major layers (chapter 03)
 
 
 # %% ../nbs/01_conv.ipynb #09af32ea
