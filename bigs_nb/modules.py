@@ -191,8 +191,8 @@ class BiGSEncoder(nn.Module):
         "hidden (B, L, H) -> (last (B, L, H), every layer's input and the last output, or None)."
         c, tm = self.config, self.options.layers_time_major(hidden.shape[1])
         kw = dict(config=c, dtype=self.dtype, options=self.options, time_major=tm)
-        back = (lambda t: jnp.swapaxes(t, 0, 1)) if tm else (lambda t: t)
-        h = back(hidden)                  # time-major: (L, B, H) through every layer, one transpose each way
+        swap = (lambda t: jnp.swapaxes(t, 0, 1)) if tm else (lambda t: t)    # its own inverse
+        h = swap(hidden)                  # time-major: (L, B, H) through every layer, one transpose each way
         if not self.options.scan_layers:
             last, states = BiGSLayerCollection(**kw, name="layer")(h, mask, output_hidden_states)
         else:
@@ -201,7 +201,7 @@ class BiGSEncoder(nn.Module):
                            in_axes=nn.broadcast, length=c.num_hidden_layers)
             last, ys = scan(**kw, collect=output_hidden_states, name="layers")(h, mask)
             states = (h,) + tuple(ys[i] for i in range(c.num_hidden_layers)) if output_hidden_states else None
-        return back(last), (tuple(map(back, states)) if output_hidden_states else None)
+        return swap(last), (tuple(map(swap, states)) if output_hidden_states else None)
 
 # %% ../nbs/04_modules.ipynb #2c2c901f
 def _map_encoders(params, fn):

@@ -123,7 +123,6 @@ class ComputeOptions:
 
     def layers_time_major(self, L: int) -> bool:
         "Whether the encoder runs its layers time-major at length L: asked for, and the convolution a Toeplitz matmul."
-        # (an FFT transforms along the last axis: time-major activations would be transposed for it all the same)
         impl = auto_impl(L) if self.conv_impl == "auto" else self.conv_impl
         return self.time_major and impl == "toeplitz" and not self.per_channel
 
