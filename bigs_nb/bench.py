@@ -40,15 +40,15 @@ from .train import HelpFormatter, PretrainConfig, add_config_flags, make_mesh, s
 __all__ = ['BENCH_MODES', 'TABLE_HEADER', 'DEVICE_PEAK_TFLOPS', 'BENCH_HELP', 'fft_flops', 'conv_flops_per_token',
            'layer_flops_per_token', 'model_flops_per_token', 'matmul_flops_per_s', 'memory_bytes_per_s', 'hlo_dims',
            'hlo_shape_bytes', 'parse_hlo', 'hlo_op_costs', 'hlo_roofline', 'fft_flops_per_s', 'fft_rates_text',
-           'probe_fft_rates', 'num_attention_heads', 'AttentionBlock', 'AttentionEncoder', 'AttentionForMaskedLM',
-           'make_mlm_batch', 'Candidate', 'bench_loss', 'bench_optimizer', 'peak_memory_bytes',
-           'available_memory_bytes', 'allocator_name', 'release_free_memory', 'minor_page_faults', 'prepare',
-           'time_in_turns', 'measure', 'with_length', 'attention_candidate', 'bigs_candidate', 'set_matmul_frac',
-           'set_roofline', 'run_bench', 'format_row', 'format_table', 'find_record', 'bench_targets', 'target_limits',
-           'format_targets', 'bench_markdown', 'targets_markdown', 'bench_run_markdown', 'plot_bench',
-           'device_peak_flops', 'set_mfu', 'conv_rule_check', 'format_accelerator', 'accelerator_flags',
-           'bench_pretrain_step', 'BenchConfig', 'bench_parser', 'bench_main', 'time_interleaved', 'profile_train_step',
-           'format_profile', 'compare_train_steps']
+           'probe_fft_rates', 'dot_flops_per_s', 'dot_shape_text', 'probe_dot_rates', 'num_attention_heads',
+           'AttentionBlock', 'AttentionEncoder', 'AttentionForMaskedLM', 'make_mlm_batch', 'Candidate', 'bench_loss',
+           'bench_optimizer', 'peak_memory_bytes', 'available_memory_bytes', 'allocator_name', 'release_free_memory',
+           'minor_page_faults', 'prepare', 'time_in_turns', 'measure', 'with_length', 'attention_candidate',
+           'bigs_candidate', 'set_matmul_frac', 'set_roofline', 'run_bench', 'format_row', 'format_table',
+           'find_record', 'bench_targets', 'target_limits', 'format_targets', 'bench_markdown', 'targets_markdown',
+           'bench_run_markdown', 'plot_bench', 'device_peak_flops', 'set_mfu', 'conv_rule_check', 'format_accelerator',
+           'accelerator_flags', 'bench_pretrain_step', 'BenchConfig', 'bench_parser', 'bench_main', 'time_interleaved',
+           'profile_train_step', 'format_profile', 'compare_train_steps']
 
 # %% ../nbs/12_bench.ipynb #2566f1f8
 def fft_flops(n: int) -> float:
@@ -138,35 +138,51 @@ def _instruction_flops(comp: dict, ins: tuple) -> float:
         return (1 if kind in ("RFFT", "IRFFT") else 2) * fft_flops(n) * rows    # complex: twice a real one
     return 0.0
 
-def _called_flops(comps: dict, line: str, depth: int = 0) -> float:
-    "FLOPs of the computations an instruction calls (a fusion's body; a loop body once)."
-    called = re.findall(r"(?:calls|to_apply|body)=%([\w.\-]+)", line)
-    return sum(_instruction_flops(comps[c], ins) + _called_flops(comps, ins[3], depth + 1)
-               for c in called if c in comps and depth < 8 for ins in comps[c].values())
+def _called(comps: dict, line: str, depth: int = 0) -> list[tuple[dict, tuple]]:
+    "(computation, instruction) of everything an instruction calls, nested (a fusion's body; a loop body once)."
+    called = [c for c in re.findall(r"(?:calls|to_apply|body)=%([\w.\-]+)", line) if c in comps and depth < 8]
+    return [x for c in called for ins in comps[c].values()
+            for x in [(comps[c], ins), *_called(comps, ins[3], depth + 1)]]
+
+def _dot_shape(comp: dict, ins: tuple) -> tuple | None:
+    "A dot's (dtype, lhs dims, rhs dims, lhs/rhs contracting dims, lhs/rhs batch dims), which `dot_flops_per_s` builds."
+    shape, opcode, ops, line = ins
+    if opcode != "dot" or len(ops) < 2 or not all(o in comp for o in ops[:2]): return None
+    def dims(key):
+        m = re.search(key + r"=\{([\d,]*)\}", line)
+        return tuple(int(i) for i in m.group(1).split(",") if i) if m else ()
+    return (comp[ops[0]][0].split("[")[0], tuple(hlo_dims(comp[ops[0]][0])), tuple(hlo_dims(comp[ops[1]][0])),
+            *(dims(f"{s}_{k}_dims") for k in ("contracting", "batch") for s in ("lhs", "rhs")))
 
 _NO_DATA = ("parameter", "constant", "bitcast", "tuple", "get-tuple-element")
 
-def hlo_op_costs(text: str) -> list[tuple[float, int, int]]:
-    "(FLOPs, bytes read and written, FFT length or 0) of every top-level op of a compiled program's HLO text."
+def hlo_op_costs(text: str) -> list[tuple[float, int, int, tuple]]:
+    """(FLOPs, bytes read and written, FFT length or 0, its dots) of every top-level op of a compiled program's HLO
+    text; the dots are (FLOPs, `_dot_shape`) pairs."""
     comps = parse_hlo(text)
     entry, costs = comps["ENTRY"], []
     for name, ins in entry.items():
         if ins[1] in _NO_DATA: continue
-        flops = _instruction_flops(entry, ins) + _called_flops(comps, ins[3])
+        inner = [(entry, ins), *_called(comps, ins[3])]
         n = re.search(r"fft_length=\{(\d+)", ins[3]) if ins[1] == "fft" else None
-        costs.append((flops, hlo_shape_bytes(ins[0]) + sum(hlo_shape_bytes(entry[o][0]) for o in ins[2] if o in entry),
-                      int(n.group(1)) if n else 0))
+        costs.append((sum(_instruction_flops(c, i) for c, i in inner),
+                      hlo_shape_bytes(ins[0]) + sum(hlo_shape_bytes(entry[o][0]) for o in ins[2] if o in entry),
+                      int(n.group(1)) if n else 0,
+                      tuple((_instruction_flops(c, i), k) for c, i in inner if (k := _dot_shape(c, i)))))
     return costs
 
 # %% ../nbs/12_bench.ipynb #bebc5a31
-def hlo_roofline(costs, peak_flops: float, bytes_per_s: float, fft_rates: dict | None = None) -> dict:
+def hlo_roofline(costs, peak_flops: float, bytes_per_s: float, fft_rates: dict | None = None,
+                 dot_rates: dict | None = None) -> dict:
     """The step's floor from `hlo_op_costs`: each op at the larger of FLOPs / rate and bytes / bandwidth, summed; the
-    rate is the matmul probe's, or for an FFT op of length n `fft_rates[n]` where given. Split into the parts of
-    compute-bound ops, compute-bound FFTs and memory-bound ops (seconds)."""
-    parts = dict(compute_s=0.0, fft_s=0.0, memory_s=0.0)
-    for f, b, n in costs:
-        fft = bool(n) and n in (fft_rates or {})
-        t = f / (fft_rates[n] if fft else peak_flops)
+    rate is the matmul probe's, for an FFT op of length n `fft_rates[n]` and for a dot of shape s `dot_rates[s]`
+    where given. Split into the parts of compute-bound ops, compute-bound FFTs and memory-bound ops (seconds)."""
+    parts, fft_rates, dot_rates = dict(compute_s=0.0, fft_s=0.0, memory_s=0.0), fft_rates or {}, dot_rates or {}
+    for f, b, n, *dots in costs:
+        dots = dots[0] if dots else ()
+        fft = bool(n) and n in fft_rates
+        t = ((f - sum(d[0] for d in dots)) / (fft_rates[n] if fft else peak_flops)
+             + sum(fl / dot_rates.get(s, peak_flops) for fl, s in dots))
         if t >= b / bytes_per_s:
             parts["fft_s" if fft else "compute_s"] += t
         else:
@@ -192,6 +208,42 @@ def probe_fft_rates(records: list[dict], **kw) -> dict:
     "{n: fft_flops_per_s(n)} for each FFT length n in the records' compiled programs (`hlo_ops`, before set_roofline)."
     lengths = sorted({c[2] for r in records for c in r.get("hlo_ops") or () if c[2]})
     return {n: fft_flops_per_s(n, **kw) for n in lengths}
+
+# %% ../nbs/12_bench.ipynb #c9b74b91
+_HLO_DTYPES = {"f32": jnp.float32, "bf16": jnp.bfloat16, "f16": jnp.float16, "c64": jnp.complex64}
+
+def _dot_bytes(shape: tuple) -> int:
+    "Bytes of a `_dot_shape`'s two operands and its result."
+    dtype, lhs, rhs, lc, rc, lb, rb = shape
+    out = math.prod(lhs) // math.prod(lhs[i] for i in lc) * math.prod(rhs) // math.prod(rhs[i] for i in rc + rb)
+    return _HLO_DTYPE_BYTES.get(dtype, 4) * (math.prod(lhs) + math.prod(rhs) + out)
+
+def dot_flops_per_s(shape: tuple, repeats: int = 3) -> float:
+    """Measured FLOP/s of one dot of `_dot_shape` `shape` alone on the default device (random operands, best of
+    `repeats`), its FLOPs counted as `hlo_op_costs` counts them."""
+    dtype, lhs, rhs, lc, rc, lb, rb = shape
+    a, b = (jax.random.normal(jax.random.key(i), s, _HLO_DTYPES[dtype]) for i, s in enumerate((lhs, rhs)))
+    f = jax.jit(lambda a, b: jax.lax.dot_general(a, b, ((lc, rc), (lb, rb))))
+    flops = 2.0 * math.prod(f.eval_shape(a, b).shape) * math.prod(lhs[i] for i in lc)
+    return flops / min(time_calls(f, a, b, repeats=repeats, warmup=1))
+
+def dot_shape_text(shape: tuple) -> str:
+    "'f32[1216,30522] x [30522,256] over 1 x 0' for a `_dot_shape` (batch dimensions after 'batch')."
+    dtype, lhs, rhs, lc, rc, lb, rb = shape
+    j = lambda t: ",".join(map(str, t))
+    return f"{dtype}[{j(lhs)}] x [{j(rhs)}] over {j(lc)} x {j(rc)}" + (f" batch {j(lb)} x {j(rb)}" if lb else "")
+
+def probe_dot_rates(records: list[dict], rounds: int = 2, **kw) -> dict:
+    """{shape: dot_flops_per_s(shape)} for each dot shape in the records' compiled programs (`hlo_ops`, before
+    set_roofline), the best of `rounds` passes over the shapes in turns. A shape of a dtype it cannot build, or too
+    big for half the free memory, is left out: its dots count at the matmul probe's rate."""
+    shapes = sorted({s for r in records for c in r.get("hlo_ops") or () for _, s in (c[3] if len(c) > 3 else ())})
+    free = available_memory_bytes()
+    shapes = [s for s in shapes if s[0] in _HLO_DTYPES and not (free and _dot_bytes(s) > 0.5 * free)]
+    rates = {}
+    for _ in range(rounds):
+        for s in shapes: rates[s] = max(rates.get(s, 0.0), dot_flops_per_s(s, **kw))
+    return rates
 
 # %% ../nbs/12_bench.ipynb #30932229
 def num_attention_heads(hidden_size: int) -> int:
@@ -497,13 +549,13 @@ def set_matmul_frac(records: list[dict], peak_flops: float | None) -> list[dict]
     return records
 
 def set_roofline(records: list[dict], peak_flops: float | None, bytes_per_s: float | None,
-                 fft_rates: dict | None = None) -> list[dict]:
+                 fft_rates: dict | None = None, dot_rates: dict | None = None) -> list[dict]:
     """Set each timed record's roofline (`hlo_roofline` of its ops: roofline_s, its compute, FFT and memory parts) and
     roof_frac, the roofline over the measured step; the per-op costs are dropped. Returns records."""
     for r in records:
         costs = r.pop("hlo_ops", None)
         if costs and peak_flops and bytes_per_s and "step_s" in r:
-            roof = hlo_roofline(costs, peak_flops, bytes_per_s, fft_rates)
+            roof = hlo_roofline(costs, peak_flops, bytes_per_s, fft_rates, dot_rates)
             r.update(roofline_s=roof["roofline_s"], roof_compute_s=roof["compute_s"], roof_fft_s=roof["fft_s"],
                      roof_memory_s=roof["memory_s"], roof_frac=roof["roofline_s"] / r["step_s"])
     return records
@@ -971,10 +1023,12 @@ def _bench_measure(s: SimpleNamespace) -> dict:
     set_matmul_frac(records + ([eff] if eff else []), peak)
     set_mfu(records + ([eff] if eff else []), device_peak)
     fft_rates = probe_fft_rates(records + ([eff] if eff else []))      # each FFT length the programs contain
-    set_roofline(records + ([eff] if eff else []), peak, bw, fft_rates)
+    dot_rates = probe_dot_rates(records + ([eff] if eff else []))      # and each dot shape
+    set_roofline(records + ([eff] if eff else []), peak, bw, fft_rates, dot_rates)
     conv_rows = conv_rule_check(s.lengths, s.tokens, a.hidden) if a.conv_check else None
     return dict(peak_flops=peak, matmul_probes=probes, device=f"{dev.platform} {dev.device_kind}", records=records,
                 allocator=allocator_name(), bandwidth=bw, bandwidth_probes=bws, fft_rates=fft_rates, efficiency=eff,
+                dot_rates={dot_shape_text(k): v for k, v in dot_rates.items()},
                 targets=bench_targets(records, eff), limits=target_limits(records, eff), device_peak_flops=device_peak,
                 conv_check=conv_rows)
 
@@ -986,6 +1040,9 @@ def _bench_print(s: SimpleNamespace, r: dict):
           f"{', '.join(f'{p / 1e9:.1f}' for p in r['bandwidth_probes'])} GB/s; %matmul and %roof below use the larger")
     if r["fft_rates"]:
         print(f"FFT probes (%roof counts each FFT op at the rate of its length): {fft_rates_text(r['fft_rates'])}")
+    if dots := r.get("dot_rates"):
+        print(f"dot probes (%roof counts each dot at the rate of its shape alone): {len(dots)} shapes, "
+              f"{min(dots.values()) / 1e9:.1f} to {max(dots.values()) / 1e9:.1f} GFLOP/s")
     print(format_table(r["records"]))
     if r["efficiency"]:
         print(f"efficiency probe (H=768 I=3072 layers={a.eff_layers} L=512 tokens/step={a.eff_tokens}):")
