@@ -718,6 +718,9 @@ def bench_run_markdown(result: dict) -> str:
         probes += "; memory probes " + " and ".join(f"{p / 1e9:.1f}" for p in result["bandwidth_probes"]) + " GB/s"
     if result.get("fft_rates"):             # nor, before the FFT had its own, an FFT probe
         probes += f"; FFT probes {fft_rates_text(result['fft_rates'])}"
+    if dots := result.get("dot_rates"):     # nor, before each dot had its own, dot probes
+        probes += (f"; dot probes {len(dots)} shapes, {min(dots.values()) / 1e9:.1f} to "
+                   f"{max(dots.values()) / 1e9:.1f} GFLOP/s")
     out = [f"{result['device']}, {s['dtype']}, H={s['hidden']}, I={s['intermediate']}, {s['layers']} layers, "
            f"V={s['vocab']}, L in {', '.join(map(str, s['lengths']))}, modes {', '.join(s['modes'])}, {s['tokens']:,} "
            f"tokens per step, median of {s['steps']} timed steps; matmul probes "
@@ -726,7 +729,8 @@ def bench_run_markdown(result: dict) -> str:
     if eff and eff.get("status") == "ok":
         out += [f"Efficiency probe (H=768, I=3072, {s['eff_layers']} layers, L=512, {s['eff_tokens']:,} tokens per "
                 f"step): {eff['tok_s']:,.0f} tokens/s, {eff['flops_per_token'] / 1e6:.1f} MFLOP per token, "
-                f"{100 * eff['matmul_frac']:.1f}% of the larger matmul probe.", ""]
+                f"{100 * eff['matmul_frac']:.1f}% of the run's matmul rate ({result['peak_flops'] / 1e9:.1f} GFLOP/s).",
+                ""]
     return "\n".join(out + [targets_markdown(result["targets"], result.get("limits"))])
 
 # %% ../nbs/12_bench.ipynb #337a9a37
@@ -1018,13 +1022,13 @@ def _bench_measure(s: SimpleNamespace) -> dict:
                         s.steps, a.warmup, peak_flops=peak, progress=a.progress)
     eff = _efficiency_probe(s, peak) if s.efficiency else None
     probes, bws = [peak, matmul_flops_per_s(a.matmul_n, s.dtype)], [bw, memory_bytes_per_s()]
-    peak, bw = max(probes), max(bws)            # a busy moment lowers a probe; never divide by the low one
+    runs = records + ([eff] if eff else [])
+    fft_rates, dot_rates = probe_fft_rates(runs), probe_dot_rates(runs)   # each FFT length and dot shape they contain
+    # a busy moment lowers a probe, and one square product is not the fastest matmul: never divide by the low one
+    peak, bw = max(probes + list(dot_rates.values())), max(bws)
     device_peak = a.peak_tflops * 1e12 if a.peak_tflops else device_peak_flops(dev.device_kind)
-    set_matmul_frac(records + ([eff] if eff else []), peak)
-    set_mfu(records + ([eff] if eff else []), device_peak)
-    fft_rates = probe_fft_rates(records + ([eff] if eff else []))      # each FFT length the programs contain
-    dot_rates = probe_dot_rates(records + ([eff] if eff else []))      # and each dot shape
-    set_roofline(records + ([eff] if eff else []), peak, bw, fft_rates, dot_rates)
+    set_mfu(set_matmul_frac(runs, peak), device_peak)
+    set_roofline(runs, peak, bw, fft_rates, dot_rates)
     conv_rows = conv_rule_check(s.lengths, s.tokens, a.hidden) if a.conv_check else None
     return dict(peak_flops=peak, matmul_probes=probes, device=f"{dev.platform} {dev.device_kind}", records=records,
                 allocator=allocator_name(), bandwidth=bw, bandwidth_probes=bws, fft_rates=fft_rates, efficiency=eff,
@@ -1037,7 +1041,8 @@ def _bench_print(s: SimpleNamespace, r: dict):
     "The table, the efficiency probe, the targets and (on an accelerator, or when asked) the accelerator check."
     a = s.args
     print(f"matmul probes: {', '.join(f'{p / 1e9:.1f}' for p in r['matmul_probes'])} GFLOP/s, memory probes: "
-          f"{', '.join(f'{p / 1e9:.1f}' for p in r['bandwidth_probes'])} GB/s; %matmul and %roof below use the larger")
+          f"{', '.join(f'{p / 1e9:.1f}' for p in r['bandwidth_probes'])} GB/s; %matmul below is of the run's matmul "
+          f"rate, {r['peak_flops'] / 1e9:.1f} GFLOP/s (the larger probe or the fastest dot shape)")
     if r["fft_rates"]:
         print(f"FFT probes (%roof counts each FFT op at the rate of its length): {fft_rates_text(r['fft_rates'])}")
     if dots := r.get("dot_rates"):
