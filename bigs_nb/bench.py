@@ -212,11 +212,12 @@ def probe_fft_rates(records: list[dict], **kw) -> dict:
 # %% ../nbs/12_bench.ipynb #c9b74b91
 _HLO_DTYPES = {"f32": jnp.float32, "bf16": jnp.bfloat16, "f16": jnp.float16, "c64": jnp.complex64}
 
-def _dot_bytes(shape: tuple) -> int:
-    "Bytes of a `_dot_shape`'s two operands and its result."
+def _dot_sizes(shape: tuple) -> tuple[int, int]:
+    "(bytes of its two operands and its result, FLOPs) of a `_dot_shape`."
     dtype, lhs, rhs, lc, rc, lb, rb = shape
-    out = math.prod(lhs) // math.prod(lhs[i] for i in lc) * math.prod(rhs) // math.prod(rhs[i] for i in rc + rb)
-    return _HLO_DTYPE_BYTES.get(dtype, 4) * (math.prod(lhs) + math.prod(rhs) + out)
+    k = math.prod(lhs[i] for i in lc)
+    out = math.prod(lhs) // k * math.prod(rhs) // math.prod(rhs[i] for i in rc + rb)
+    return _HLO_DTYPE_BYTES.get(dtype, 4) * (math.prod(lhs) + math.prod(rhs) + out), 2 * out * k
 
 def dot_flops_per_s(shape: tuple, repeats: int = 3) -> float:
     """Measured FLOP/s of one dot of `_dot_shape` `shape` alone on the default device (random operands, best of
@@ -233,13 +234,15 @@ def dot_shape_text(shape: tuple) -> str:
     j = lambda t: ",".join(map(str, t))
     return f"{dtype}[{j(lhs)}] x [{j(rhs)}] over {j(lc)} x {j(rc)}" + (f" batch {j(lb)} x {j(rb)}" if lb else "")
 
-def probe_dot_rates(records: list[dict], rounds: int = 2, **kw) -> dict:
+def probe_dot_rates(records: list[dict], rounds: int = 2, min_flops: float = 1e7, **kw) -> dict:
     """{shape: dot_flops_per_s(shape)} for each dot shape in the records' compiled programs (`hlo_ops`, before
-    set_roofline), the best of `rounds` passes over the shapes in turns. A shape of a dtype it cannot build, or too
-    big for half the free memory, is left out: its dots count at the matmul probe's rate."""
+    set_roofline), the best of `rounds` passes over the shapes in turns. Left out, their dots counted at the matmul
+    probe's rate: shapes of a dtype it cannot build, too big for half the free memory, or under `min_flops` (timed
+    alone, such a dot would time the call more than the product)."""
     shapes = sorted({s for r in records for c in r.get("hlo_ops") or () for _, s in (c[3] if len(c) > 3 else ())})
     free = available_memory_bytes()
-    shapes = [s for s in shapes if s[0] in _HLO_DTYPES and not (free and _dot_bytes(s) > 0.5 * free)]
+    shapes = [s for s in shapes if s[0] in _HLO_DTYPES and _dot_sizes(s)[1] >= min_flops
+              and not (free and _dot_sizes(s)[0] > 0.5 * free)]
     rates = {}
     for _ in range(rounds):
         for s in shapes: rates[s] = max(rates.get(s, 0.0), dot_flops_per_s(s, **kw))
