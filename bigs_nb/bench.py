@@ -1193,6 +1193,9 @@ def format_profile(prof: dict, peak_flops: float | None = None) -> str:
         lines.append(f"{arch}: train step {d['step_ms']:.1f} ms, dense matmuls at {d['matmul_gflops']:.1f} GFLOP/s"
                      + rate)
         lines += [f"  {k:<52}{v:>9.1f} ms{100 * v / d['step_ms']:>7.1f}%" for k, v in d["parts"].items()]
+        if off := [k for k, v in d["parts"].items() if not -0.1 * d["step_ms"] < v <= d["step_ms"]]:
+            lines.append(f"  ({', '.join(off)}: a difference of pieces timed apart came out below -10% or above the "
+                         "whole step; the machine moved between them, so read this profile as noise)")
     return "\n".join(lines)
 
 # %% ../nbs/12_bench.ipynb #0de95a65
