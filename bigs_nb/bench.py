@@ -154,6 +154,7 @@ def _dot_shape(comp: dict, ins: tuple) -> tuple | None:
     return (comp[ops[0]][0].split("[")[0], tuple(hlo_dims(comp[ops[0]][0])), tuple(hlo_dims(comp[ops[1]][0])),
             *(dims(f"{s}_{k}_dims") for k in ("contracting", "batch") for s in ("lhs", "rhs")))
 
+# %% ../nbs/12_bench.ipynb #1fcc3948
 _NO_DATA = ("parameter", "constant", "bitcast", "tuple", "get-tuple-element")
 
 def hlo_op_costs(text: str) -> list[tuple[float, int, int, tuple]]:
@@ -178,8 +179,7 @@ def hlo_roofline(costs, peak_flops: float, bytes_per_s: float, fft_rates: dict |
     rate is the matmul probe's, for an FFT op of length n `fft_rates[n]` and for a dot of shape s `dot_rates[s]`
     where given. Split into the parts of compute-bound ops, compute-bound FFTs and memory-bound ops (seconds)."""
     parts, fft_rates, dot_rates = dict(compute_s=0.0, fft_s=0.0, memory_s=0.0), fft_rates or {}, dot_rates or {}
-    for f, b, n, *dots in costs:
-        dots = dots[0] if dots else ()
+    for f, b, n, dots in costs:
         fft = bool(n) and n in fft_rates
         t = ((f - sum(d[0] for d in dots)) / (fft_rates[n] if fft else peak_flops)
              + sum(fl / dot_rates.get(s, peak_flops) for fl, s in dots))
@@ -224,8 +224,7 @@ def dot_flops_per_s(shape: tuple, repeats: int | None = None) -> float:
     `repeats`; by default enough calls for about 1e10 FLOPs, 3 to 30), its FLOPs counted as `hlo_op_costs` does."""
     dtype, lhs, rhs, lc, rc, lb, rb = shape
     a, b = (jax.random.normal(jax.random.key(i), s, _HLO_DTYPES[dtype]) for i, s in enumerate((lhs, rhs)))
-    f = jax.jit(lambda a, b: jax.lax.dot_general(a, b, ((lc, rc), (lb, rb))))
-    flops = 2.0 * math.prod(f.eval_shape(a, b).shape) * math.prod(lhs[i] for i in lc)
+    f, flops = jax.jit(lambda a, b: jax.lax.dot_general(a, b, ((lc, rc), (lb, rb)))), _dot_sizes(shape)[1]
     repeats = repeats or min(30, max(3, int(1e10 // flops)))     # a small dot's best of 3 is not its best
     return flops / min(time_calls(f, a, b, repeats=repeats, warmup=1))
 
@@ -240,10 +239,10 @@ def probe_dot_rates(records: list[dict], rounds: int = 2, min_flops: float = 1e7
     set_roofline), the best of `rounds` passes over the shapes in turns. Left out, their dots counted at the matmul
     probe's rate: shapes of a dtype it cannot build, too big for half the free memory, or under `min_flops` (timed
     alone, such a dot would time the call more than the product)."""
-    shapes = sorted({s for r in records for c in r.get("hlo_ops") or () for _, s in (c[3] if len(c) > 3 else ())})
+    shapes = sorted({s for r in records for c in r.get("hlo_ops") or () for _, s in c[3]})
     free = available_memory_bytes()
-    shapes = [s for s in shapes if s[0] in _HLO_DTYPES and _dot_sizes(s)[1] >= min_flops
-              and not (free and _dot_sizes(s)[0] > 0.5 * free)]
+    shapes = [s for s in shapes if s[0] in _HLO_DTYPES and (size := _dot_sizes(s))[1] >= min_flops
+              and not (free and size[0] > 0.5 * free)]
     rates = {}
     for _ in range(rounds):
         for s in shapes: rates[s] = max(rates.get(s, 0.0), dot_flops_per_s(s, **kw))

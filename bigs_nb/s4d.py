@@ -171,8 +171,7 @@ class S4D(nn.Module):
             if self.options.per_channel:      # (a copy of the params per channel would be per (b, h) column)
                 return jnp.swapaxes(self(jnp.swapaxes(u, 0, 1), reverse), 0, 1)
             return self(u.reshape(u.shape[0], -1), reverse).reshape(u.shape)
-        L, H = u.shape[-2:]
-        u32 = u.astype(jnp.float32)
+        (L, H), u32 = u.shape[-2:], u.astype(jnp.float32)
         impl, conv = self.options.conv_impl, anticausal_conv if reverse else causal_conv
         if self.options.per_channel:
             def one_channel(A_re, A_im, C, log_step, uh):       # uh (..., L): a single-channel SSM
