@@ -8,6 +8,7 @@ Docs: https://bigs-nb.github.io/bigs_nb/bench.html.md"""
 from __future__ import annotations
 import argparse
 import dataclasses
+import gzip
 import json
 import math
 import os
@@ -28,27 +29,29 @@ import flax.linen as nn
 import optax
 from tqdm.auto import tqdm
 
-from .layer import BiGSLayer, dense_layer, token_dot
+from .layer import dense_layer, token_dot
 from .modules import BiGSConfig, BiGSModule
 from .model import BiGSForMaskedLM
-from .s4d import S4D, ComputeOptions
+from .s4d import ComputeOptions
 from .conv import auto_impl, time_calls, time_convs
 from .pretrain import init_state, make_optimizer, make_step, mlm_objective, make_train_step as _pretrain_step
 from .train import HelpFormatter, PretrainConfig, add_config_flags, make_mesh, shard_batch
 
 # %% auto #0
-__all__ = ['BENCH_MODES', 'TABLE_HEADER', 'DEVICE_PEAK_TFLOPS', 'BENCH_HELP', 'fft_flops', 'conv_flops_per_token',
-           'layer_flops_per_token', 'model_flops_per_token', 'matmul_flops_per_s', 'memory_bytes_per_s', 'hlo_dims',
-           'hlo_shape_bytes', 'parse_hlo', 'hlo_op_costs', 'hlo_roofline', 'fft_flops_per_s', 'fft_rates_text',
-           'probe_fft_rates', 'dot_flops_per_s', 'dot_shape_text', 'probe_dot_rates', 'num_attention_heads',
-           'AttentionBlock', 'AttentionEncoder', 'AttentionForMaskedLM', 'make_mlm_batch', 'Candidate', 'bench_loss',
-           'bench_optimizer', 'peak_memory_bytes', 'available_memory_bytes', 'allocator_name', 'release_free_memory',
-           'minor_page_faults', 'prepare', 'time_in_turns', 'measure', 'with_length', 'attention_candidate',
-           'bigs_candidate', 'set_matmul_frac', 'set_roofline', 'run_bench', 'format_row', 'format_table',
-           'find_record', 'bench_targets', 'target_limits', 'format_targets', 'bench_markdown', 'targets_markdown',
-           'bench_run_markdown', 'plot_bench', 'device_peak_flops', 'set_mfu', 'conv_rule_check', 'format_accelerator',
-           'accelerator_flags', 'bench_pretrain_step', 'BenchConfig', 'bench_parser', 'bench_main', 'time_interleaved',
-           'profile_train_step', 'format_profile', 'compare_train_steps']
+__all__ = ['BENCH_MODES', 'TABLE_HEADER', 'DEVICE_PEAK_TFLOPS', 'BENCH_HELP', 'PROFILE_PARTS', 'STEP_REST', 'fft_flops',
+           'conv_flops_per_token', 'layer_flops_per_token', 'model_flops_per_token', 'matmul_flops_per_s',
+           'memory_bytes_per_s', 'hlo_dims', 'hlo_shape_bytes', 'parse_hlo', 'hlo_op_costs', 'hlo_roofline',
+           'fft_flops_per_s', 'fft_rates_text', 'probe_fft_rates', 'dot_flops_per_s', 'dot_shape_text',
+           'probe_dot_rates', 'num_attention_heads', 'AttentionBlock', 'AttentionEncoder', 'AttentionForMaskedLM',
+           'make_mlm_batch', 'Candidate', 'bench_loss', 'bench_optimizer', 'peak_memory_bytes',
+           'available_memory_bytes', 'allocator_name', 'release_free_memory', 'minor_page_faults', 'prepare',
+           'time_in_turns', 'measure', 'with_length', 'attention_candidate', 'bigs_candidate', 'set_matmul_frac',
+           'set_roofline', 'run_bench', 'format_row', 'format_table', 'find_record', 'bench_targets', 'target_limits',
+           'format_targets', 'bench_markdown', 'targets_markdown', 'bench_run_markdown', 'plot_bench',
+           'device_peak_flops', 'set_mfu', 'conv_rule_check', 'format_accelerator', 'accelerator_flags',
+           'bench_pretrain_step', 'BenchConfig', 'bench_parser', 'bench_main', 'hlo_op_names', 'op_part',
+           'trace_op_times', 'trace_profile', 'profile_train_step', 'format_profile', 'time_interleaved',
+           'compare_train_steps']
 
 # %% ../nbs/12_bench.ipynb #2566f1f8
 def fft_flops(n: int) -> float:
@@ -1087,7 +1090,107 @@ def bench_main(argv=None) -> dict:
     return result
 
 
-# %% ../nbs/12_bench.ipynb #9a09460c
+# %% ../nbs/12_bench.ipynb #1f9fa8f6
+_OP_NAME = re.compile(r'^\s*(?:ROOT\s+)?%?([\w.\-]+)\s*=.*?op_name="([^"]*)"')
+
+def hlo_op_names(text: str) -> dict:
+    "{instruction: the jax source path XLA kept for it (its `op_name` metadata)} over all of an HLO text."
+    return {m.group(1): m.group(2) for line in text.splitlines() if (m := _OP_NAME.match(line))}
+
+PROFILE_PARTS = (    # (part, pieces of a source path that put an op in it): the first match wins
+    ("MLM head and loss", ("/cls/", "/transform", "attend", "take_along_axis", "log_softmax", "logsumexp")),
+    ("embeddings", ("embeddings", "embed_norm")),
+    ("SSM convolutions", ("/fs4/", "/bs4/")),
+    ("attention scores, softmax, values", ("/vmap(", "dot_product_attention")),   # its einsums and softmax
+    ("LayerNorm", ("LayerNorm", "_norm/")),
+    ("dense matmuls", ()),                                   # every dot no rule above claimed
+    ("GELU", ("gelu", "erf", "tanh")),
+    ("rest of the layers (gates, bias adds, flips, copies)", ("/layer", "/encoder/")),
+)
+STEP_REST = "AdamW update and the rest of the step"
+
+def op_part(op_name: str, is_dot: bool) -> str:
+    """The part of a train step an op with source path `op_name` computes: the first of PROFILE_PARTS that matches;
+    then the rest of the gradient (`jvp`: the loss around the head), then the update."""
+    for part, keys in PROFILE_PARTS:
+        if (is_dot and not keys) or any(k in op_name for k in keys): return part
+    return "MLM head and loss" if "jvp(" in op_name else STEP_REST
+
+# %% ../nbs/12_bench.ipynb #e574adf2
+def trace_op_times(compiled, args: tuple, steps: int = 5) -> tuple[list[tuple], float]:
+    """Run a compiled program `steps` times under `jax.profiler.trace`: ([(name, start us, duration us)] of every
+    event XLA traced, the seconds per call of the traced run)."""
+    jax.block_until_ready(compiled(*args))
+    with tempfile.TemporaryDirectory() as d:
+        with jax.profiler.trace(d):
+            t = time.perf_counter()
+            for _ in range(steps): jax.block_until_ready(compiled(*args))
+            secs = (time.perf_counter() - t) / steps
+        if not (files := sorted(Path(d).rglob("*.trace.json.gz"))):
+            raise RuntimeError(f"jax.profiler wrote no *.trace.json.gz under {d}: no op times to read")
+        events = json.loads(gzip.decompress(files[0].read_bytes()))["traceEvents"]
+    return [(e["name"], e["ts"], e["dur"]) for e in events if e.get("ph") == "X" and "dur" in e], secs
+
+def _busy_us(spans) -> float:
+    "Length of the union of (start, duration) spans: the time at least one of them was running."
+    busy, end = 0.0, -math.inf
+    for s, d in sorted(spans):
+        busy, end = busy + max(0.0, s + d - max(s, end)), max(end, s + d)
+    return busy
+
+# %% ../nbs/12_bench.ipynb #217fc905
+def trace_profile(fn: Callable, args: tuple, steps: int = 5) -> dict:
+    """Where the time of fn(*args) goes, from XLA's trace: ms per call of each part (`op_part`), the op time in all,
+    the time some op ran, the call alone and under the tracer, and the dense matmuls' FLOPs and rate in the call."""
+    compiled = jax.jit(fn).lower(*args).compile()
+    text = compiled.as_text()
+    names, comps = hlo_op_names(text), parse_hlo(text)
+    inside = {k: [(comps["ENTRY"], ins), *_called(comps, ins[3])] for k, ins in comps["ENTRY"].items()}
+    is_dot = lambda k: any(i[1] == "dot" for _, i in inside.get(k, ())) or k.startswith("dot")
+    step_s = statistics.median(time_calls(compiled, *args, repeats=steps, warmup=1))
+    ops, traced_s = trace_op_times(compiled, args, steps)
+    mine = [o for o in ops if o[0] in names]
+    parts, flops = dict.fromkeys([p for p, _ in PROFILE_PARTS] + [STEP_REST], 0.0), 0.0
+    for k, _, us in mine:
+        parts[p := op_part(names[k], is_dot(k))] += us / 1e3 / steps
+        if p == "dense matmuls": flops += sum(_instruction_flops(c, i) for c, i in inside.get(k, ())) / steps
+    parts = {p: ms for p, ms in parts.items() if ms}
+    return dict(parts=parts, op_ms=sum(parts.values()), busy_ms=_busy_us([o[1:] for o in mine]) / 1e3 / steps,
+                step_ms=1e3 * step_s, traced_ms=1e3 * traced_s, matmul_flops=flops,
+                matmul_gflops=flops / parts.get("dense matmuls", math.inf) / 1e6)
+
+# %% ../nbs/12_bench.ipynb #524b15d9
+def _train_step(cand: Candidate, L: int, tokens: int, V: int) -> tuple[Callable, tuple]:
+    "(fn, args): a built candidate's whole train step (new state and metrics) on a random MLM batch, nothing donated."
+    built, tx = cand.build(L), bench_optimizer()
+    batch = jax.device_put(make_mlm_batch(tokens // L, L, V))
+    return make_step(bench_loss(built["logits"]), tx, jit=False), (init_state(built["params"], tx, seed=0), batch)
+
+def profile_train_step(config, L: int = 128, tokens: int = 8192, steps: int = 5, options=None,
+                       archs=("bigs", "attention")) -> dict:
+    """Where one train step's time goes, per arch: {arch: `trace_profile` of its train step at length L with
+    `tokens` tokens per step, with `tokens` and the model FLOPs per token}."""
+    options, out, c = options or ComputeOptions(), {}, with_length(config, L)
+    for arch in archs:
+        cand = bigs_candidate(c, options=options) if arch == "bigs" else attention_candidate(c)
+        out[arch] = trace_profile(*_train_step(cand, L, tokens, c.vocab_size), steps=steps)
+        out[arch].update(tokens=tokens, flops_per_token=model_flops_per_token(
+            arch, L, c.hidden_size, c.intermediate_size, c.num_hidden_layers, c.vocab_size, 0.15))
+    return out
+
+# %% ../nbs/12_bench.ipynb #9857a57f
+def format_profile(prof: dict, peak_flops: float | None = None) -> str:
+    "`profile_train_step`'s result as a table: ms per step and share of the op time of each part; the matmuls' rate."
+    lines = []
+    for arch, d in prof.items():
+        rate = f" ({100 * 1e9 * d['matmul_gflops'] / peak_flops:.0f}% of the probe)" if peak_flops else ""
+        lines.append(f"{arch}: train step {d['step_ms']:.1f} ms ({d['traced_ms']:.1f} traced); ops {d['op_ms']:.1f} ms"
+                     f", some op running {d['busy_ms']:.1f} ms; dense matmuls at {d['matmul_gflops']:.1f} GFLOP/s"
+                     + rate)
+        lines += [f"  {k:<52}{v:>9.1f} ms{100 * v / d['op_ms']:>7.1f}%" for k, v in d["parts"].items()]
+    return "\n".join(lines)
+
+# %% ../nbs/12_bench.ipynb #0de95a65
 def time_interleaved(fns: dict, rounds: int = 5) -> dict:
     """Median ms of each `fns[name] = (f, args)`, compiled by `prepare` and timed by `time_in_turns` (A, B, C, A, B,
     C, ...) after one warm-up call each, so that a drifting machine slows all of them alike: the way to compare."""
@@ -1097,111 +1200,10 @@ def time_interleaved(fns: dict, rounds: int = 5) -> dict:
         raise MemoryError(f"not timed, too big for free memory: {', '.join(skipped)}")
     return {k: 1e3 * r["step_s"] for k, r in recs.items()}
 
-def _fwd_bwd(f, *args):
-    "(g, args): g computes f's forward and backward (gradients w.r.t. every argument) for a random cotangent."
-    cts = jax.tree.map(lambda o: jax.random.normal(jax.random.key(7), o.shape, o.dtype), jax.eval_shape(f, *args))
-    loss = lambda *a: sum(jnp.vdot(y, c) for y, c in zip(jax.tree.leaves(f(*a)), jax.tree.leaves(cts)))
-    return jax.grad(loss, argnums=tuple(range(len(args)))), args
-
-# %% ../nbs/12_bench.ipynb #f159ce0e
-def _layer_matmuls(arch: str, H: int, I: int, fuse: bool = True) -> list[tuple]:
-    "(K, F, count) of one layer's dense products: BiGS (with or without the fused input projection) or attention."
-    if arch == "attention": return [(H, 3 * H, 1), (H, H, 1), (H, I, 1), (I, H, 1)]
-    return [(H, I + 2 * H, 1), (H, H, 2), (H, I, 1), (I, H, 1)] if fuse else [(H, H, 4), (H, I, 2), (I, H, 1)]
-
-def _matmul_piece(shapes: list[tuple], tokens: int):
-    "Forward and backward of one layer's dense products on random tokens: ((g, args), FLOPs)."
-    key = jax.random.key(3)
-    ws = [jax.random.normal(key, (k, f)) for k, f, n in shapes for _ in range(n)]
-    xs = {k: jax.random.normal(key, (tokens, k)) for k, _, _ in shapes}
-    f = lambda xs, *ws: [jnp.dot(xs[w.shape[0]], w) for w in ws]
-    return _fwd_bwd(f, xs, *ws), sum(6.0 * tokens * k * fo * n for k, fo, n in shapes)
-
-# %% ../nbs/12_bench.ipynb #89d387d0
-def _piece_fns(arch: str, c, L: int, tokens: int, options) -> dict:
-    "name -> ((g, args), count per step, FLOPs per call or None): the parts of one train step, each on its own."
-    H, I, B, key = c.hidden_size, c.intermediate_size, tokens // L, jax.random.key(5)
-    x = jax.random.normal(key, (B, L, H))
-    mod = lambda m, x: (_fwd_bwd(lambda p, x: m.apply(p, x), m.init(key, x), x), m)[0]
-    n = c.num_hidden_layers
-    mm, mm_flops = _matmul_piece(_layer_matmuls(arch, H, I, options.fuse), tokens)
-    pieces = {"dense matmuls": (mm, n, mm_flops)}
-    gelu_width = I if arch == "attention" else 2 * I + 2 * H
-    pieces["GELU"] = (_fwd_bwd(nn.gelu, jax.random.normal(key, (tokens, gelu_width))), n, None)
-    pieces["LayerNorm"] = (mod(nn.LayerNorm(epsilon=c.layer_norm_eps), x), n * (2 if arch == "attention" else 1), None)
-    if arch == "bigs":
-        ssm = S4D(N=c.num_ssm, scaling=c.scaling, options=options)
-        p = ssm.init(key, x)
-        pieces["SSM convolutions (fwd, bwd)"] = (_fwd_bwd(lambda p, x: [ssm.apply(p, x), ssm.apply(p, x, reverse=True)],
-                                                          p, x), n, None)
-        layer = BiGSLayer(config=c, options=options)
-    else:
-        q = jax.random.normal(key, (B, L, num_attention_heads(H), 64))
-        pieces["attention scores, softmax, values"] = (_fwd_bwd(jax.nn.dot_product_attention, q, q, q), n,
-                                                       12.0 * tokens * L * H)
-        layer = AttentionBlock(c)
-    pieces["whole layer"] = (mod(layer, x), n, None)
-    return pieces
-
-# %% ../nbs/12_bench.ipynb #073d909d
-def _model_pieces(cand: Candidate, L: int, tokens: int, V: int) -> dict:
-    "The whole train step, its loss and gradients alone, and the AdamW update alone, of a built candidate."
-    built, tx = cand.build(L), bench_optimizer()
-    batch = jax.device_put(make_mlm_batch(tokens // L, L, V))
-    state, loss = init_state(built["params"], tx, seed=0), bench_loss(built["logits"])
-    step = make_step(loss, tx, jit=False)
-    grads = lambda p, b: jax.grad(lambda p: loss(p, b)[0])(p)
-    update = lambda g, s, p: optax.apply_updates(p, tx.update(g, s, p)[0])
-    return {"train step": ((lambda s, b: step(s, b)[1], (state, batch)), 1, None),
-            "loss and gradients": ((grads, (built["params"], batch)), 1, None),
-            "AdamW update": ((update, (built["params"], state["opt_state"], built["params"])), 1, None)}
-
-# %% ../nbs/12_bench.ipynb #d34912f0
-def profile_train_step(config, L: int = 128, tokens: int = 8192, rounds: int = 3, options=None,
-                       archs=("bigs", "attention")) -> dict:
-    """Where one train step's time goes, per arch: {arch: {part: ms per step}}, each part timed on its own (forward +
-    backward, interleaved with the others) and multiplied by how often a step runs it; plus the FLOP rates."""
-    options, out = options or ComputeOptions(), {}
-    c = with_length(config, L)
-    for arch in archs:
-        cand = bigs_candidate(c, options=options) if arch == "bigs" else attention_candidate(c)
-        pieces = {**_piece_fns(arch, c, L, tokens, options), **_model_pieces(cand, L, tokens, c.vocab_size)}
-        ms = time_interleaved({k: fa for k, (fa, _, _) in pieces.items()}, rounds)
-        step = {k: ms[k] * n for k, (_, n, _) in pieces.items()}
-        n = c.num_hidden_layers
-        parts = {k: v for k, v in step.items() if k not in ("whole layer", "train step", "loss and gradients")}
-        parts["rest of the layers (gates, bias adds, flips, copies)"] = step["whole layer"] - sum(
-            v for k, v in step.items() if k in ("dense matmuls", "GELU", "LayerNorm", "SSM convolutions (fwd, bwd)",
-                                                "attention scores, softmax, values"))
-        parts["embeddings, MLM head, loss"] = step["loss and gradients"] - step["whole layer"]
-        parts["step outside gradients and update"] = (step["train step"] - step["loss and gradients"]
-                                                      - step["AdamW update"])
-        out[arch] = dict(parts=parts, tokens=tokens, step_ms=step["train step"], layers_ms=step["whole layer"],
-                         matmul_flops=pieces["dense matmuls"][2] * n,
-                         matmul_gflops=pieces["dense matmuls"][2] / ms["dense matmuls"] / 1e6,
-                         flops_per_token=model_flops_per_token(arch, L, c.hidden_size, c.intermediate_size, n,
-                                                               c.vocab_size, 0.15))
-    return out
-
-# %% ../nbs/12_bench.ipynb #54c1f93a
-def format_profile(prof: dict, peak_flops: float | None = None) -> str:
-    "`profile_train_step`'s result as a table: ms per step and share of each part; the matmuls' rate against a probe."
-    lines = []
-    for arch, d in prof.items():
-        rate = f" ({100 * 1e9 * d['matmul_gflops'] / peak_flops:.0f}% of the probe)" if peak_flops else ""
-        lines.append(f"{arch}: train step {d['step_ms']:.1f} ms, dense matmuls at {d['matmul_gflops']:.1f} GFLOP/s"
-                     + rate)
-        lines += [f"  {k:<52}{v:>9.1f} ms{100 * v / d['step_ms']:>7.1f}%" for k, v in d["parts"].items()]
-        if off := [k for k, v in d["parts"].items() if not -0.1 * d["step_ms"] < v <= d["step_ms"]]:
-            lines.append(f"  ({', '.join(off)}: a difference of pieces timed apart came out below -10% or above the "
-                         "whole step; the machine moved between them, so read this profile as noise)")
-    return "\n".join(lines)
-
-# %% ../nbs/12_bench.ipynb #0de95a65
 def compare_train_steps(config, L: int, tokens: int, variants: dict, rounds: int = 5,
                         attention: bool = True) -> dict:
     "{name: (median ms, tokens/s)} of BiGS's train step with each of `variants` (name: ComputeOptions), interleaved."
     cands = {k: bigs_candidate(with_length(config, L), options=o) for k, o in variants.items()}
     if attention: cands["attention"] = attention_candidate(with_length(config, L))
-    fns = {k: _model_pieces(c, L, tokens, config.vocab_size)["train step"][0] for k, c in cands.items()}
+    fns = {k: _train_step(c, L, tokens, config.vocab_size) for k, c in cands.items()}
     return {k: (ms, tokens / (1e-3 * ms)) for k, ms in time_interleaved(fns, rounds).items()}
