@@ -1140,8 +1140,9 @@ def _busy_us(spans) -> float:
 
 # %% ../nbs/12_bench.ipynb #217fc905
 def trace_profile(fn: Callable, args: tuple, steps: int = 5) -> dict:
-    """Where the time of fn(*args) goes, from XLA's trace: ms per call of each part (`op_part`), the op time in all,
-    the time some op ran, the call alone and under the tracer, and the dense matmuls' FLOPs and rate in the call."""
+    """Where the time of fn(*args) goes, from XLA's trace of `steps` calls: ms per call of each part (`op_part`, each
+    op at its median call), their sum, the time some op ran, the call alone and under the tracer (medians and means),
+    and the dense matmuls' FLOPs and rate in the call."""
     compiled = jax.jit(fn).lower(*args).compile()
     text = compiled.as_text()
     names, comps = hlo_op_names(text), parse_hlo(text)
@@ -1150,10 +1151,13 @@ def trace_profile(fn: Callable, args: tuple, steps: int = 5) -> dict:
     step_s = statistics.median(time_calls(compiled, *args, repeats=steps, warmup=1))
     ops, traced_s = trace_op_times(compiled, args, steps)
     mine = [o for o in ops if o[0] in names]
+    calls = {}                                       # each op's durations over the traced calls
+    for k, _, us in mine: calls.setdefault(k, []).append(us)
     parts, flops = dict.fromkeys([p for p, _ in PROFILE_PARTS] + [STEP_REST], 0.0), 0.0
-    for k, _, us in mine:
-        parts[p := op_part(names[k], is_dot(k))] += us / 1e3 / steps
-        if p == "dense matmuls": flops += sum(_instruction_flops(c, i) for c, i in inside.get(k, ())) / steps
+    for k, us in calls.items():                      # its median call, times its calls per step: a burst of
+        n = len(us) / steps                          # machine noise in one call does not move the part
+        parts[p := op_part(names[k], is_dot(k))] += statistics.median(us) * n / 1e3
+        if p == "dense matmuls": flops += sum(_instruction_flops(c, i) for c, i in inside.get(k, ())) * n
     parts = {p: ms for p, ms in parts.items() if ms}
     return dict(parts=parts, op_ms=sum(parts.values()), busy_ms=_busy_us([o[1:] for o in mine]) / 1e3 / steps,
                 step_ms=1e3 * step_s, traced_ms=1e3 * traced_s, matmul_flops=flops,
