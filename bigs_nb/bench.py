@@ -1091,11 +1091,10 @@ def bench_main(argv=None) -> dict:
 
 
 # %% ../nbs/12_bench.ipynb #1f9fa8f6
-_OP_NAME = re.compile(r'^\s*(?:ROOT\s+)?%?([\w.\-]+)\s*=.*?op_name="([^"]*)"')
-
-def hlo_op_names(text: str) -> dict:
-    "{instruction: the jax source path XLA kept for it (its `op_name` metadata)} over all of an HLO text."
-    return {m.group(1): m.group(2) for line in text.splitlines() if (m := _OP_NAME.match(line))}
+def hlo_op_names(comps: dict) -> dict:
+    "{instruction: the jax source path XLA kept for it (its `op_name` metadata)} of every computation of `parse_hlo`."
+    return {k: m.group(1) for c in comps.values() for k, ins in c.items()
+            if (m := re.search(r'op_name="([^"]*)"', ins[3]))}
 
 PROFILE_PARTS = (    # (part, pieces of a source path that put an op in it): the first match wins
     ("MLM head and loss", ("/cls/", "/transform", "attend", "take_along_axis", "log_softmax", "logsumexp")),
@@ -1117,10 +1116,10 @@ def op_part(op_name: str, is_dot: bool) -> str:
     return "MLM head and loss" if "jvp(" in op_name else STEP_REST
 
 # %% ../nbs/12_bench.ipynb #e574adf2
-def trace_op_times(compiled, args: tuple, steps: int = 5) -> tuple[list[tuple], float]:
-    """Run a compiled program `steps` times under `jax.profiler.trace`: ([(name, start us, duration us)] of every
-    event XLA traced, the seconds per call of the traced run)."""
-    jax.block_until_ready(compiled(*args))
+def trace_op_times(compiled, args: tuple, steps: int = 5, warmup: int = 1) -> tuple[list[tuple], float]:
+    """Run a compiled program `warmup` times, then `steps` times under `jax.profiler.trace`: ([(name, start us,
+    duration us)] of every event XLA traced, the seconds per call of the traced run)."""
+    for _ in range(warmup): jax.block_until_ready(compiled(*args))
     with tempfile.TemporaryDirectory() as d:
         with jax.profiler.trace(d):
             t = time.perf_counter()
@@ -1144,12 +1143,12 @@ def trace_profile(fn: Callable, args: tuple, steps: int = 5) -> dict:
     op at its median call), their sum, the time some op ran, the call alone and under the tracer (medians and means),
     and the dense matmuls' FLOPs and rate in the call."""
     compiled = jax.jit(fn).lower(*args).compile()
-    text = compiled.as_text()
-    names, comps = hlo_op_names(text), parse_hlo(text)
-    inside = {k: [(comps["ENTRY"], ins), *_called(comps, ins[3])] for k, ins in comps["ENTRY"].items()}
-    is_dot = lambda k: any(i[1] == "dot" for _, i in inside.get(k, ())) or k.startswith("dot")
+    comps = parse_hlo(compiled.as_text())
+    names = hlo_op_names(comps)
+    inside = {k: [(c, ins), *_called(comps, ins[3])] for c in comps.values() for k, ins in c.items()}  # what it runs
+    is_dot = lambda k: any(i[1] == "dot" for _, i in inside[k])
     step_s = statistics.median(time_calls(compiled, *args, repeats=steps, warmup=1))
-    ops, traced_s = trace_op_times(compiled, args, steps)
+    ops, traced_s = trace_op_times(compiled, args, steps, warmup=0)      # warmed up just above
     mine = [o for o in ops if o[0] in names]
     calls = {}                                       # each op's durations over the traced calls
     for k, _, us in mine: calls.setdefault(k, []).append(us)
@@ -1157,7 +1156,7 @@ def trace_profile(fn: Callable, args: tuple, steps: int = 5) -> dict:
     for k, us in calls.items():                      # its median call, times its calls per step: a burst of
         n = len(us) / steps                          # machine noise in one call does not move the part
         parts[p := op_part(names[k], is_dot(k))] += statistics.median(us) * n / 1e3
-        if p == "dense matmuls": flops += sum(_instruction_flops(c, i) for c, i in inside.get(k, ())) * n
+        if p == "dense matmuls": flops += sum(_instruction_flops(c, i) for c, i in inside[k]) * n
     parts = {p: ms for p, ms in parts.items() if ms}
     return dict(parts=parts, op_ms=sum(parts.values()), busy_ms=_busy_us([o[1:] for o in mine]) / 1e3 / steps,
                 step_ms=1e3 * step_s, traced_ms=1e3 * traced_s, matmul_flops=flops,
@@ -1173,14 +1172,10 @@ def _train_step(cand: Candidate, L: int, tokens: int, V: int) -> tuple[Callable,
 def profile_train_step(config, L: int = 128, tokens: int = 8192, steps: int = 5, options=None,
                        archs=("bigs", "attention")) -> dict:
     """Where one train step's time goes, per arch: {arch: `trace_profile` of its train step at length L with
-    `tokens` tokens per step, with `tokens` and the model FLOPs per token}."""
-    options, out, c = options or ComputeOptions(), {}, with_length(config, L)
-    for arch in archs:
-        cand = bigs_candidate(c, options=options) if arch == "bigs" else attention_candidate(c)
-        out[arch] = trace_profile(*_train_step(cand, L, tokens, c.vocab_size), steps=steps)
-        out[arch].update(tokens=tokens, flops_per_token=model_flops_per_token(
-            arch, L, c.hidden_size, c.intermediate_size, c.num_hidden_layers, c.vocab_size, 0.15))
-    return out
+    `tokens` tokens per step}."""
+    options, c = options or ComputeOptions(), with_length(config, L)
+    cands = {"bigs": lambda: bigs_candidate(c, options=options), "attention": lambda: attention_candidate(c)}
+    return {arch: trace_profile(*_train_step(cands[arch](), L, tokens, c.vocab_size), steps=steps) for arch in archs}
 
 # %% ../nbs/12_bench.ipynb #9857a57f
 def format_profile(prof: dict, peak_flops: float | None = None) -> str:
